@@ -51,7 +51,7 @@
 //! assert_eq!(Tlv::decode_exact(&wire[..5]).unwrap_err().offset, 4);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![cfg_attr(not(test), forbid(unsafe_code))]
+#![forbid(unsafe_code)]
 
 mod error;
 mod open_enum;
