@@ -1,0 +1,202 @@
+//! Lazy, borrowed sequences of fixed- or variable-size wire items.
+//!
+//! A decoded list attribute (Installed Packages, File Measurement, …) holds a
+//! [`Seq::Wire`]: the validated wire bytes and the item count. Iterating parses
+//! each item on the fly, so decoding allocates nothing. For encoding, a
+//! [`Seq::Items`] borrows a slice of items the caller built.
+
+use core::fmt;
+
+use tnc_wire::{DecodeError, EncodeError, Reader, Writer};
+
+/// An element of a [`Seq`].
+pub trait SeqItem<'a>: Copy + PartialEq + fmt::Debug {
+    /// Context the layout depends on (e.g. the digest length of File Measurement
+    /// entries); `()` for self-describing items.
+    type Ctx: Copy + PartialEq + fmt::Debug;
+
+    /// Reads and validates one item.
+    fn read(r: &mut Reader<'a>, ctx: Self::Ctx) -> Result<Self, DecodeError>;
+
+    /// Octets [`write`](Self::write) appends.
+    fn wire_len(&self, ctx: Self::Ctx) -> usize;
+
+    /// Appends the wire form.
+    fn write(&self, w: &mut Writer<'_>, ctx: Self::Ctx) -> Result<(), EncodeError>;
+}
+
+/// A sequence of items: validated wire bytes (after decoding) or a borrowed slice
+/// (for encoding). Equality compares the items, not the representation.
+#[derive(Clone, Copy)]
+pub enum Seq<'a, T: SeqItem<'a>> {
+    /// Validated wire bytes holding exactly `count` items.
+    Wire {
+        /// The items' octets.
+        bytes: &'a [u8],
+        /// Absolute offset of `bytes[0]` (for error offsets).
+        base: usize,
+        /// Number of items.
+        count: usize,
+        /// Layout context.
+        ctx: T::Ctx,
+    },
+    /// Items to encode.
+    Items(&'a [T]),
+}
+
+impl<'a, T: SeqItem<'a>> Seq<'a, T> {
+    /// Reads `count` items from `r`, validating each, without allocating.
+    ///
+    /// `min_item_len` bounds `count` against the octets left before anything is
+    /// walked, so a huge count fails at once.
+    pub fn read(
+        r: &mut Reader<'a>,
+        count: u64,
+        min_item_len: usize,
+        ctx: T::Ctx,
+        count_offset: usize,
+    ) -> Result<Self, DecodeError> {
+        let max = (r.remaining() / min_item_len.max(1)) as u64;
+        if count > max {
+            return Err(DecodeError::new(
+                count_offset,
+                tnc_wire::DecodeErrorKind::LengthTooLarge {
+                    field: "item count",
+                    max,
+                    actual: count,
+                },
+            ));
+        }
+        let start = r.clone();
+        let base = r.offset();
+        for _ in 0..count {
+            T::read(r, ctx)?;
+        }
+        let used = r.offset() - base;
+        let bytes = start.peek_rest().get(..used).unwrap_or_default();
+        Ok(Seq::Wire {
+            bytes,
+            base,
+            count: count as usize,
+            ctx,
+        })
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        match self {
+            Seq::Wire { count, .. } => *count,
+            Seq::Items(items) => items.len(),
+        }
+    }
+
+    /// True when there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Iterates the items (parsing wire bytes lazily).
+    pub fn iter(&self) -> SeqIter<'a, T> {
+        match *self {
+            Seq::Wire {
+                bytes,
+                base,
+                count,
+                ctx,
+            } => SeqIter::Wire {
+                r: Reader::with_base(bytes, base),
+                left: count,
+                ctx,
+            },
+            Seq::Items(items) => SeqIter::Items(items.iter()),
+        }
+    }
+
+    /// Octets of the items on the wire (given the context used for writing).
+    pub fn wire_len(&self, ctx: T::Ctx) -> usize {
+        match self {
+            Seq::Wire { bytes, .. } => bytes.len(),
+            Seq::Items(items) => items.iter().map(|i| i.wire_len(ctx)).sum(),
+        }
+    }
+
+    /// Appends every item.
+    pub fn write(&self, w: &mut Writer<'_>, ctx: T::Ctx) -> Result<(), EncodeError> {
+        for item in self.iter() {
+            item.write(w, ctx)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'a, T: SeqItem<'a>> PartialEq for Seq<'a, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl<'a, T: SeqItem<'a>> Eq for Seq<'a, T> {}
+
+impl<'a, T: SeqItem<'a>> fmt::Debug for Seq<'a, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a, T: SeqItem<'a>> IntoIterator for &Seq<'a, T> {
+    type Item = T;
+    type IntoIter = SeqIter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Iterator over a [`Seq`].
+#[derive(Debug, Clone)]
+pub enum SeqIter<'a, T: SeqItem<'a>> {
+    /// Parsing wire bytes.
+    #[doc(hidden)]
+    Wire {
+        /// Reader over the remaining items.
+        r: Reader<'a>,
+        /// Items left.
+        left: usize,
+        /// Layout context.
+        ctx: T::Ctx,
+    },
+    /// Walking a slice.
+    #[doc(hidden)]
+    Items(core::slice::Iter<'a, T>),
+}
+
+impl<'a, T: SeqItem<'a>> Iterator for SeqIter<'a, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        match self {
+            SeqIter::Wire { r, left, ctx } => {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                // The bytes were validated by `Seq::read`; a failure cannot happen,
+                // and if it did the iteration simply ends.
+                match T::read(r, *ctx) {
+                    Ok(v) => Some(v),
+                    Err(_) => {
+                        *left = 0;
+                        None
+                    }
+                }
+            }
+            SeqIter::Items(it) => it.next().copied(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            SeqIter::Wire { left, .. } => (*left, Some(*left)),
+            SeqIter::Items(it) => it.size_hint(),
+        }
+    }
+}
