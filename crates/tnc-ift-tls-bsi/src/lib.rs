@@ -1,0 +1,9 @@
+//! PT-TLS under the BSI TLS profile (work in progress).
+#![forbid(unsafe_code)]
+
+pub mod consts;
+pub mod error;
+pub mod message;
+pub mod session;
+
+pub use error::Error;
