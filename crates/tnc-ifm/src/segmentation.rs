@@ -279,6 +279,17 @@ impl Segmenter {
         }
     }
 
+    /// Like [`new`](Self::new), allocating Base Message IDs from `first_id`
+    /// (taken modulo 2^24; 0 becomes 1).
+    pub fn with_next_base_id(contract: Contract, first_id: u32) -> Self {
+        let id = first_id & Pen::MAX;
+        Self {
+            contract,
+            next_id: if id == 0 { 1 } else { id },
+            transfers: Vec::new(),
+        }
+    }
+
     /// The Segment Value size used (the contract's Max Segment Size, lowered so
     /// that an envelope fits into a PA-TNC message of Max Message Size).
     pub fn segment_size(&self) -> usize {
