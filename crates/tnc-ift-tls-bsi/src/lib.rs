@@ -7,3 +7,4 @@ pub mod message;
 pub mod session;
 
 pub use error::Error;
+pub mod provider;
