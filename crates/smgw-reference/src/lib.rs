@@ -1,0 +1,49 @@
+//! # smgw-reference
+//!
+//! The smart-meter gateway (SMGW) side of TNC for German smart metering, as
+//! the seed paper (GeSe15) describes it: the gateway is the Access Requestor,
+//! the gateway administrator (GWA) the Policy Decision Point. TNC is off at
+//! the factory; a configuration profile from the GWA switches it on, sets the
+//! check interval and the GWA's address. Each check measures the gateway
+//! (IMCs), runs PB-TNC (RFC 5793) over PT-TLS (RFC 6876) under the BSI TLS
+//! profile (TR-03116-3), and stores the verdict in the data model, the
+//! hash-chained logbooks and the status word.
+//!
+//! Modules:
+//! * [`config`]: TOML configuration with environment overrides, relocatable paths;
+//! * [`state`]: the persistent data model (integrity state, TNC settings, history);
+//! * [`logbook`]: system, consumer and calibration logs with a SHA-256 chain;
+//! * [`status`]: status word, simulated meter source, readings, register export;
+//! * [`schedule`]: interval scheduling with jittered exponential backoff;
+//! * [`time`]: RFC 3339 formatting (the library takes `now` as an argument).
+//!
+//! ```
+//! use smgw_reference::logbook::{self, Level, LogKind, Logbook, Outcome};
+//! use smgw_reference::state::{IntegrityState, StateStore};
+//! use smgw_reference::status::StatusWord;
+//!
+//! let dir = std::env::temp_dir().join(format!("smgw-doc-{}", std::process::id()));
+//! // factory default: TNC off, integrity state unknown, readings flagged
+//! let st = StateStore::open(&dir)?.load()?;
+//! assert_eq!(st.integrity.state, IntegrityState::Unknown);
+//! assert!(StatusWord::from_state(&st).has(StatusWord::DIAGNOSIS));
+//!
+//! // logbooks are hash-chained
+//! let mut log = Logbook::open(&dir.join("logs"), LogKind::System)?;
+//! log.append(1_700_000_000, Level::Info, Outcome::Success, "start", "gateway started")?;
+//! assert_eq!(logbook::verify(log.path(), "system")?.entries, log.len());
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod error;
+pub mod fsutil;
+pub mod logbook;
+pub mod schedule;
+pub mod state;
+pub mod status;
+pub mod time;
+
+pub use error::{Error, Result};

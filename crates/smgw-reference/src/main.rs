@@ -1,0 +1,2 @@
+//! `smgw-reference` command-line program.
+fn main() {}
