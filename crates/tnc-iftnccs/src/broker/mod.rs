@@ -1,0 +1,189 @@
+//! Brokers: the TNC client (TNCC) and TNC server (TNCS) that drive a PB-TNC [`Session`] with
+//! real collectors ([`Imc`]) and verifiers ([`Imv`]).
+//!
+//! Both are transport-agnostic: they take received batch bytes and `now`, and give back a
+//! [`Step`] — the next batch to transmit, and/or the [`Outcome`] once the session is over.
+//! Every plug-in call is awaited in place; a transport adapter that must bound the time a
+//! plug-in may take wraps each call in its own timer and, when it fires, drops the pending
+//! future and calls `handle_timeout` (see the crate docs for the driving loop).
+//!
+//! [`Session`]: crate::Session
+
+mod client;
+mod policy;
+mod server;
+
+use std::sync::Arc;
+
+use tnc_imc_api::{Imc, MessageType, MessageTypeFilter, PostureId};
+use tnc_imv_api::Imv;
+
+pub use client::{Tncc, TnccConfig};
+pub use policy::{
+    RecommendationPolicy, access_recommendation_for, connection_state_for, select_reason,
+};
+pub use server::{Tncs, TncsConfig};
+
+use crate::consts::{AccessRecommendation, AssessmentResult};
+use crate::session::{CloseReason, RemediationInfo};
+
+/// What a broker asks its transport to do after a call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Step {
+    /// A batch to transmit to the peer, if any.
+    pub batch: Option<Vec<u8>>,
+    /// Set once the session is over (after transmitting `batch`, close the transport).
+    pub outcome: Option<Outcome>,
+}
+
+impl Step {
+    /// True when the session is over.
+    pub fn is_finished(&self) -> bool {
+        self.outcome.is_some()
+    }
+}
+
+/// A reason string of the decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// UTF-8 text.
+    pub text: String,
+    /// Language tag.
+    pub language: String,
+}
+
+/// The server's decision about the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// PB-Access-Recommendation.
+    pub recommendation: AccessRecommendation,
+    /// PB-Assessment-Result.
+    pub assessment: AssessmentResult,
+    /// PB-Reason-Strings (one per IMV that gave reasons, in the client's preferred language).
+    pub reasons: Vec<Reason>,
+    /// PB-Remediation-Parameters.
+    pub remediation: Vec<RemediationInfo>,
+}
+
+/// How a PB-TNC session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The assessment completed with this decision.
+    Decided(Decision),
+    /// The session ended without a (final) decision.
+    Failed(CloseReason),
+}
+
+impl Outcome {
+    /// The decision, if the assessment completed.
+    pub fn decision(&self) -> Option<&Decision> {
+        match self {
+            Outcome::Decided(d) => Some(d),
+            Outcome::Failed(_) => None,
+        }
+    }
+}
+
+/// A registered plug-in: its id, the plug-in and its subscriptions.
+struct Entry<T: ?Sized> {
+    id: PostureId,
+    plugin: Arc<T>,
+    filters: Vec<MessageTypeFilter>,
+}
+
+/// The loaded collectors or verifiers of a TNC client/server, with their ids (assigned from 1
+/// in registration order) and subscriptions. Share one set between all connections.
+pub struct PluginSet<T: ?Sized> {
+    entries: Vec<Entry<T>>,
+}
+
+/// The IMCs of a TNC client.
+pub type ImcSet = PluginSet<dyn Imc>;
+/// The IMVs of a TNC server.
+pub type ImvSet = PluginSet<dyn Imv>;
+
+impl<T: ?Sized> Default for PluginSet<T> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T: ?Sized> core::fmt::Debug for PluginSet<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list()
+            .entries(self.entries.iter().map(|e| e.id))
+            .finish()
+    }
+}
+
+impl<T: ?Sized> PluginSet<T> {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn insert(&mut self, plugin: Arc<T>, filters: Vec<MessageTypeFilter>) -> PostureId {
+        let id = PostureId(u16::try_from(self.entries.len() + 1).unwrap_or(PostureId::ANY.0 - 1));
+        self.entries.push(Entry {
+            id,
+            plugin,
+            filters,
+        });
+        id
+    }
+
+    /// Number of plug-ins.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no plug-in is registered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Indexes of the plug-ins a PB-PA of `t` goes to (`pb-tnc.md` §7): every subscriber, or
+    /// with EXCL only the subscriber whose id is `destination`.
+    fn recipients(&self, t: MessageType, exclusive: bool, destination: u16) -> Vec<usize> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.filters.iter().any(|f| f.matches(t)))
+            .filter(|(_, e)| !exclusive || e.id.0 == destination)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+impl PluginSet<dyn Imc> {
+    /// Registers an IMC (its `message_types` are read now) and returns its id.
+    pub fn add(&mut self, imc: Arc<dyn Imc>) -> PostureId {
+        let f = imc.message_types();
+        self.insert(imc, f)
+    }
+
+    /// Calls `terminate` on every IMC.
+    pub async fn terminate(&self) {
+        for e in &self.entries {
+            e.plugin.terminate().await;
+        }
+    }
+}
+
+impl PluginSet<dyn Imv> {
+    /// Registers an IMV (its `message_types` are read now) and returns its id.
+    pub fn add(&mut self, imv: Arc<dyn Imv>) -> PostureId {
+        let f = imv.message_types();
+        self.insert(imv, f)
+    }
+
+    /// Calls `terminate` on every IMV.
+    pub async fn terminate(&self) {
+        for e in &self.entries {
+            e.plugin.terminate().await;
+        }
+    }
+}
