@@ -192,7 +192,15 @@ impl<'a> ErrorInformation<'a> {
             _ => 0,
         };
         if r.remaining() < min {
-            return Err(too_short(r, "error information", min));
+            // offset of the (too short) Error Information field
+            return Err(DecodeError::new(
+                r.offset(),
+                tnc_wire::DecodeErrorKind::LengthTooShort {
+                    field: "error information",
+                    min: min as u64,
+                    actual: r.remaining() as u64,
+                },
+            ));
         }
         Ok(match layout(vendor, code) {
             1 => ErrorInformation::InvalidParameter {
