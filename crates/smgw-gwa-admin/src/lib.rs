@@ -12,7 +12,9 @@
 //!   certificate, never by anything the gateway sends; async helpers [`fetch_profile`] /
 //!   [`serve_profile`] (feature `tokio`);
 //! * the signed wake-up datagram ([`sign_wakeup`], [`WakeupVerifier`]): ECDSA over P-256,
-//!   P-384, brainpoolP256r1 or brainpoolP384r1, a time window and a bounded replay cache.
+//!   P-384, brainpoolP256r1 or brainpoolP384r1, a time window and a bounded replay cache;
+//! * the channel-binding report attribute ([`binding`]) with which the gateway's collector tells
+//!   the GWA's verifier the TLS channel binding it measured for (relay detection).
 //!
 //! The wake-up format is a project design (the TR's format is not public, see the digest);
 //! everything is sans-IO except the optional tokio helpers; nothing here opens a socket.
@@ -32,6 +34,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod binding;
 pub mod consts;
 mod error;
 pub mod frame;
