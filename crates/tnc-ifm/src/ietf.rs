@@ -27,17 +27,16 @@ pub struct AttributeId {
 }
 
 impl<'a> SeqItem<'a> for AttributeId {
-    type Ctx = ();
-    fn read(r: &mut Reader<'a>, _: ()) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>, _: u16) -> Result<Self, DecodeError> {
         let _reserved = r.u8()?;
         let vendor = Pen::from_u24(r.u24()?);
         let attr_type = r.u32()?;
         Ok(Self { vendor, attr_type })
     }
-    fn wire_len(&self, _: ()) -> usize {
+    fn wire_len(&self, _: u16) -> usize {
         8
     }
-    fn write(&self, w: &mut Writer<'_>, _: ()) -> Result<(), EncodeError> {
+    fn write(&self, w: &mut Writer<'_>, _: u16) -> Result<(), EncodeError> {
         w.u8(0);
         w.u24(self.vendor.get(), "requested attribute vendor")?;
         w.u32(self.attr_type);
@@ -67,14 +66,14 @@ impl<'a> AttributeValue<'a> for AttributeRequest<'a> {
         }
         let at = r.offset();
         Ok(Self {
-            attributes: Seq::read(r, (n / 8) as u64, 8, (), at)?,
+            attributes: Seq::read(r, (n / 8) as u64, 8, 0, at)?,
         })
     }
     fn value_len(&self) -> usize {
-        self.attributes.wire_len(())
+        self.attributes.wire_len(0)
     }
     fn encode_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        self.attributes.write(w, ())
+        self.attributes.write(w, 0)
     }
 }
 
@@ -343,8 +342,7 @@ pub struct PortFilterEntry {
 }
 
 impl<'a> SeqItem<'a> for PortFilterEntry {
-    type Ctx = ();
-    fn read(r: &mut Reader<'a>, _: ()) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>, _: u16) -> Result<Self, DecodeError> {
         let flags = r.u8()?;
         Ok(Self {
             blocked: flags & 0x01 != 0,
@@ -352,10 +350,10 @@ impl<'a> SeqItem<'a> for PortFilterEntry {
             port: r.u16()?,
         })
     }
-    fn wire_len(&self, _: ()) -> usize {
+    fn wire_len(&self, _: u16) -> usize {
         4
     }
-    fn write(&self, w: &mut Writer<'_>, _: ()) -> Result<(), EncodeError> {
+    fn write(&self, w: &mut Writer<'_>, _: u16) -> Result<(), EncodeError> {
         w.u8(u8::from(self.blocked));
         w.u8(self.protocol);
         w.u16(self.port);
@@ -384,14 +382,14 @@ impl<'a> AttributeValue<'a> for PortFilter<'a> {
         }
         let at = r.offset();
         Ok(Self {
-            entries: Seq::read(r, (n / 4) as u64, 4, (), at)?,
+            entries: Seq::read(r, (n / 4) as u64, 4, 0, at)?,
         })
     }
     fn value_len(&self) -> usize {
-        self.entries.wire_len(())
+        self.entries.wire_len(0)
     }
     fn encode_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        self.entries.write(w, ())
+        self.entries.write(w, 0)
     }
 }
 
@@ -407,17 +405,16 @@ pub struct Package<'a> {
 }
 
 impl<'a> SeqItem<'a> for Package<'a> {
-    type Ctx = ();
-    fn read(r: &mut Reader<'a>, _: ()) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>, _: u16) -> Result<Self, DecodeError> {
         Ok(Self {
             name: read_prefixed_text(r, 1, "package name")?,
             version: read_prefixed_text(r, 1, "package version")?,
         })
     }
-    fn wire_len(&self, _: ()) -> usize {
+    fn wire_len(&self, _: u16) -> usize {
         2 + self.name.len() + self.version.len()
     }
-    fn write(&self, w: &mut Writer<'_>, _: ()) -> Result<(), EncodeError> {
+    fn write(&self, w: &mut Writer<'_>, _: u16) -> Result<(), EncodeError> {
         write_prefixed_text(w, 1, self.name, "package name")?;
         write_prefixed_text(w, 1, self.version, "package version")
     }
@@ -442,11 +439,11 @@ impl<'a> AttributeValue<'a> for InstalledPackages<'a> {
         let count_at = r.offset();
         let count = r.u16()?;
         Ok(Self {
-            packages: Seq::read(r, u64::from(count), 2, (), count_at)?,
+            packages: Seq::read(r, u64::from(count), 2, 0, count_at)?,
         })
     }
     fn value_len(&self) -> usize {
-        4 + self.packages.wire_len(())
+        4 + self.packages.wire_len(0)
     }
     fn encode_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         let count =
@@ -457,7 +454,7 @@ impl<'a> AttributeValue<'a> for InstalledPackages<'a> {
             })?;
         w.u16(0);
         w.u16(count);
-        self.packages.write(w, ())
+        self.packages.write(w, 0)
     }
 }
 

@@ -337,8 +337,6 @@ pub struct FileMeasurementEntry<'a> {
 }
 
 impl<'a> SeqItem<'a> for FileMeasurementEntry<'a> {
-    /// The common digest length M.
-    type Ctx = u16;
     fn read(r: &mut Reader<'a>, m: u16) -> Result<Self, DecodeError> {
         let digest = r.bytes(usize::from(m))?;
         let lo = r.offset();
@@ -492,8 +490,7 @@ pub struct UnixFileMetadataEntry<'a> {
 const UNIX_ENTRY_FIXED: usize = 52;
 
 impl<'a> SeqItem<'a> for UnixFileMetadataEntry<'a> {
-    type Ctx = ();
-    fn read(r: &mut Reader<'a>, _: ()) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>, _: u16) -> Result<Self, DecodeError> {
         let lo = r.offset();
         let len = usize::from(r.u16()?);
         if len < UNIX_ENTRY_FIXED {
@@ -529,10 +526,10 @@ impl<'a> SeqItem<'a> for UnixFileMetadataEntry<'a> {
             name: read_text(r, len - UNIX_ENTRY_FIXED, "filename")?,
         })
     }
-    fn wire_len(&self, _: ()) -> usize {
+    fn wire_len(&self, _: u16) -> usize {
         UNIX_ENTRY_FIXED + self.name.len()
     }
-    fn write(&self, w: &mut Writer<'_>, _: ()) -> Result<(), EncodeError> {
+    fn write(&self, w: &mut Writer<'_>, _: u16) -> Result<(), EncodeError> {
         check_encodable(self.name, "filename")?;
         let len = u16::try_from(UNIX_ENTRY_FIXED + self.name.len()).map_err(|_| {
             EncodeError::LengthOverflow {
@@ -572,14 +569,14 @@ impl<'a> AttributeValue<'a> for UnixFileMetadata<'a> {
         let count_at = r.offset();
         let count = r.u64()?;
         Ok(Self {
-            files: Seq::read(r, count, UNIX_ENTRY_FIXED, (), count_at)?,
+            files: Seq::read(r, count, UNIX_ENTRY_FIXED, 0, count_at)?,
         })
     }
     fn value_len(&self) -> usize {
-        8 + self.files.wire_len(())
+        8 + self.files.wire_len(0)
     }
     fn encode_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         w.u64(self.files.len() as u64);
-        self.files.write(w, ())
+        self.files.write(w, 0)
     }
 }

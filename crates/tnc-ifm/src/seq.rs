@@ -9,20 +9,22 @@ use core::fmt;
 
 use tnc_wire::{DecodeError, EncodeError, Reader, Writer};
 
+/// Layout context of a [`SeqItem`]: a number the item layout depends on (the
+/// digest length of File Measurement entries); 0 and ignored by self-describing
+/// items. A plain integer (not an associated type) keeps [`Seq`] covariant in
+/// its lifetime.
+pub type Ctx = u16;
+
 /// An element of a [`Seq`].
 pub trait SeqItem<'a>: Copy + PartialEq + fmt::Debug {
-    /// Context the layout depends on (e.g. the digest length of File Measurement
-    /// entries); `()` for self-describing items.
-    type Ctx: Copy + PartialEq + fmt::Debug;
-
     /// Reads and validates one item.
-    fn read(r: &mut Reader<'a>, ctx: Self::Ctx) -> Result<Self, DecodeError>;
+    fn read(r: &mut Reader<'a>, ctx: Ctx) -> Result<Self, DecodeError>;
 
     /// Octets [`write`](Self::write) appends.
-    fn wire_len(&self, ctx: Self::Ctx) -> usize;
+    fn wire_len(&self, ctx: Ctx) -> usize;
 
     /// Appends the wire form.
-    fn write(&self, w: &mut Writer<'_>, ctx: Self::Ctx) -> Result<(), EncodeError>;
+    fn write(&self, w: &mut Writer<'_>, ctx: Ctx) -> Result<(), EncodeError>;
 }
 
 /// A sequence of items: validated wire bytes (after decoding) or a borrowed slice
@@ -38,7 +40,7 @@ pub enum Seq<'a, T: SeqItem<'a>> {
         /// Number of items.
         count: usize,
         /// Layout context.
-        ctx: T::Ctx,
+        ctx: Ctx,
     },
     /// Items to encode.
     Items(&'a [T]),
@@ -53,7 +55,7 @@ impl<'a, T: SeqItem<'a>> Seq<'a, T> {
         r: &mut Reader<'a>,
         count: u64,
         min_item_len: usize,
-        ctx: T::Ctx,
+        ctx: Ctx,
         count_offset: usize,
     ) -> Result<Self, DecodeError> {
         let max = (r.remaining() / min_item_len.max(1)) as u64;
@@ -113,7 +115,7 @@ impl<'a, T: SeqItem<'a>> Seq<'a, T> {
     }
 
     /// Octets of the items on the wire (given the context used for writing).
-    pub fn wire_len(&self, ctx: T::Ctx) -> usize {
+    pub fn wire_len(&self, ctx: Ctx) -> usize {
         match self {
             Seq::Wire { bytes, .. } => bytes.len(),
             Seq::Items(items) => items.iter().map(|i| i.wire_len(ctx)).sum(),
@@ -121,7 +123,7 @@ impl<'a, T: SeqItem<'a>> Seq<'a, T> {
     }
 
     /// Appends every item.
-    pub fn write(&self, w: &mut Writer<'_>, ctx: T::Ctx) -> Result<(), EncodeError> {
+    pub fn write(&self, w: &mut Writer<'_>, ctx: Ctx) -> Result<(), EncodeError> {
         for item in self.iter() {
             item.write(w, ctx)?;
         }
@@ -162,7 +164,7 @@ pub enum SeqIter<'a, T: SeqItem<'a>> {
         /// Items left.
         left: usize,
         /// Layout context.
-        ctx: T::Ctx,
+        ctx: Ctx,
     },
     /// Walking a slice.
     #[doc(hidden)]
