@@ -7,4 +7,9 @@ pub mod message;
 pub mod session;
 
 pub use error::Error;
+pub mod binding;
+pub mod der;
+pub mod identity;
+#[cfg(feature = "pki")]
+pub mod pki;
 pub mod provider;
