@@ -64,7 +64,11 @@ impl Contract {
 
     /// Largest base attribute (header included) the issuer accepts.
     pub fn max_attribute_len(&self) -> u64 {
-        u64::from(self.max_message_size).saturating_sub(MESSAGE_HEADER_LEN as u64)
+        if self.max_message_size == NO_LIMIT {
+            u64::MAX
+        } else {
+            u64::from(self.max_message_size).saturating_sub(MESSAGE_HEADER_LEN as u64)
+        }
     }
 
     /// The Max Segment Size strongSwan derives from a maximum PA-TNC message
