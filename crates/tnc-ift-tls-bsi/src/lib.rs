@@ -10,6 +10,8 @@ pub use error::Error;
 pub mod binding;
 pub mod der;
 pub mod identity;
+pub mod memory;
 #[cfg(feature = "pki")]
 pub mod pki;
+pub mod profile;
 pub mod provider;
