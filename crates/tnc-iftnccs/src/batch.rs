@@ -25,6 +25,17 @@ impl<'a> Batch<'a> {
     /// equal to `buf.len()` (offset 4). Messages are not looked at; see [`messages`](Self::messages)
     /// and [`validate`](Self::validate).
     pub fn decode_checked(buf: &'a [u8], expected_sender: Option<Role>) -> Result<Self, Error> {
+        Self::decode_limited(buf, expected_sender, u32::MAX)
+    }
+
+    /// [`decode_checked`](Self::decode_checked) with a size limit: a Batch Length above
+    /// `max_len` is refused ([`Error::BatchTooLarge`], offset 4) after the version, direction
+    /// and type checks and before the length is compared with the octets received.
+    pub fn decode_limited(
+        buf: &'a [u8],
+        expected_sender: Option<Role>,
+        max_len: u32,
+    ) -> Result<Self, Error> {
         if buf.len() < BATCH_HEADER_LEN {
             return Err(Error::BatchTooShort { len: buf.len() });
         }
@@ -49,6 +60,12 @@ impl<'a> Batch<'a> {
             return Err(Error::InvalidBatchType { value: bt });
         }
         let declared = r.u32()?;
+        if declared > max_len {
+            return Err(Error::BatchTooLarge {
+                len: u64::from(declared),
+                max: max_len,
+            });
+        }
         if usize::try_from(declared).ok() != Some(buf.len()) {
             return Err(Error::LengthMismatch {
                 declared,

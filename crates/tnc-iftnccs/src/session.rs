@@ -254,22 +254,8 @@ impl Session {
     }
 
     fn process(&mut self, bytes: &[u8], now: Instant) -> Result<(), Error> {
-        let max = self.limits.max_batch_size;
-        if let Some(declared) = Batch::peek_length(bytes) {
-            if declared > max {
-                return Err(Error::BatchTooLarge {
-                    len: u64::from(declared),
-                    max,
-                });
-            }
-        }
-        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > u64::from(max) {
-            return Err(Error::BatchTooLarge {
-                len: bytes.len() as u64,
-                max,
-            });
-        }
-        let batch = Batch::decode_checked(bytes, Some(self.role.peer()))?;
+        let batch =
+            Batch::decode_limited(bytes, Some(self.role.peer()), self.limits.max_batch_size)?;
         let bt = batch.batch_type;
         let mut next = transition(self.role, Action::Receive, self.state, bt)?;
         let crossing = self.role == Role::Client

@@ -150,13 +150,19 @@ impl Tncc {
     /// Call when [`next_deadline`](Self::next_deadline) has passed (e.g. an IMC did not
     /// answer, or the server is silent): the session is closed with a fatal Local Error.
     pub async fn handle_timeout(&mut self, now: Instant) -> Step {
-        if self.session.handle_timeout(now) {
-            tracing::warn!(
-                connection = self.connection.0,
-                "PB-TNC turn deadline expired"
-            );
+        if !self.session.handle_timeout(now) {
+            return Step::default();
         }
-        self.drain(now).await;
+        tracing::warn!(
+            connection = self.connection.0,
+            "PB-TNC turn deadline expired"
+        );
+        // events left over from an abandoned call are stale: only the close is processed
+        while let Some(ev) = self.session.poll_event() {
+            if let Event::Closed(reason) = ev {
+                self.closed(reason).await;
+            }
+        }
         self.step()
     }
 
@@ -256,6 +262,16 @@ impl Tncc {
         }
     }
 
+    async fn closed(&mut self, reason: CloseReason) {
+        self.notify_all(ConnectionState::DELETE).await;
+        self.outcome = Some(match (&self.decision, reason) {
+            (Some(d), CloseReason::PeerClosed | CloseReason::LocalClose) => {
+                Outcome::Decided(d.clone())
+            }
+            (_, reason) => Outcome::Failed(reason),
+        });
+    }
+
     async fn drain(&mut self, now: Instant) {
         while let Some(ev) = self.session.poll_event() {
             match ev {
@@ -281,15 +297,7 @@ impl Tncc {
                     tracing::warn!(connection = self.connection.0, fatal, code = %code, ?offset, "PB-Error from the server");
                 }
                 Event::BatchEnded { batch_type } => self.end_of_batch(batch_type, now).await,
-                Event::Closed(reason) => {
-                    self.notify_all(ConnectionState::DELETE).await;
-                    self.outcome = Some(match (&self.decision, reason) {
-                        (Some(d), CloseReason::PeerClosed | CloseReason::LocalClose) => {
-                            Outcome::Decided(d.clone())
-                        }
-                        (_, reason) => Outcome::Failed(reason),
-                    });
-                }
+                Event::Closed(reason) => self.closed(reason).await,
                 _ => {}
             }
         }

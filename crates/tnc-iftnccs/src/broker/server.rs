@@ -140,13 +140,19 @@ impl Tncs {
     /// Call when [`next_deadline`](Self::next_deadline) has passed: the session is closed with
     /// a fatal Local Error.
     pub async fn handle_timeout(&mut self, now: Instant) -> Step {
-        if self.session.handle_timeout(now) {
-            tracing::warn!(
-                connection = self.connection.0,
-                "PB-TNC turn deadline expired"
-            );
+        if !self.session.handle_timeout(now) {
+            return Step::default();
         }
-        self.drain(now).await;
+        tracing::warn!(
+            connection = self.connection.0,
+            "PB-TNC turn deadline expired"
+        );
+        // events left over from an abandoned call are stale: only the close is processed
+        while let Some(ev) = self.session.poll_event() {
+            if let Event::Closed(reason) = ev {
+                self.closed(reason).await;
+            }
+        }
         self.step()
     }
 
@@ -274,6 +280,14 @@ impl Tncs {
         }
     }
 
+    async fn closed(&mut self, reason: CloseReason) {
+        self.notify_all(ConnectionState::DELETE).await;
+        self.outcome = Some(match (&self.decision, reason) {
+            (Some(d), CloseReason::PeerClosed) => Outcome::Decided(d.clone()),
+            (_, reason) => Outcome::Failed(reason),
+        });
+    }
+
     async fn drain(&mut self, now: Instant) {
         while let Some(ev) = self.session.poll_event() {
             match ev {
@@ -300,13 +314,7 @@ impl Tncs {
                     tracing::warn!(connection = self.connection.0, fatal, code = %code, ?offset, "PB-Error from the client");
                 }
                 Event::BatchEnded { .. } => self.end_of_batch(now).await,
-                Event::Closed(reason) => {
-                    self.notify_all(ConnectionState::DELETE).await;
-                    self.outcome = Some(match (&self.decision, reason) {
-                        (Some(d), CloseReason::PeerClosed) => Outcome::Decided(d.clone()),
-                        (_, reason) => Outcome::Failed(reason),
-                    });
-                }
+                Event::Closed(reason) => self.closed(reason).await,
                 _ => {}
             }
         }
