@@ -399,7 +399,10 @@ impl Config {
         };
         let id = &self.gateway.id;
         if id.is_empty() || id.len() > 64 {
-            return bad(format!("gateway.id must have 1 to 64 octets, has {}", id.len()));
+            return bad(format!(
+                "gateway.id must have 1 to 64 octets, has {}",
+                id.len()
+            ));
         }
         if self.gwa.host.is_empty() {
             return bad("gwa.host is empty".into());
@@ -450,7 +453,12 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::field_reassign_with_default)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::field_reassign_with_default
+    )]
     use super::*;
 
     const MIN: &str = r#"
@@ -479,7 +487,10 @@ id = "c-1"
         let c = Config::from_toml(MIN, Path::new("x.toml"), Path::new("/inst"), no_env).unwrap();
         assert_eq!(c.gateway.data_dir, Path::new("/inst/data"));
         assert_eq!(c.tls.cert.as_deref(), Some(Path::new("/inst/tls/gw.pem")));
-        assert_eq!(c.tls.trust_anchors.as_deref(), Some(Path::new("/etc/ca.pem")));
+        assert_eq!(
+            c.tls.trust_anchors.as_deref(),
+            Some(Path::new("/etc/ca.pem"))
+        );
         assert_eq!(c.manifest[0].path, Path::new("/inst/firmware.img"));
         assert_eq!(c.wakeup.window_secs, 300);
         assert_eq!(c.gateway.history_limit, 100);
@@ -507,8 +518,13 @@ id = "c-1"
 
     #[test]
     fn rejects_bad_files_with_position() {
-        let e = Config::from_toml("[gateway]\nid = 5\n", Path::new("c.toml"), Path::new("/"), no_env)
-            .unwrap_err();
+        let e = Config::from_toml(
+            "[gateway]\nid = 5\n",
+            Path::new("c.toml"),
+            Path::new("/"),
+            no_env,
+        )
+        .unwrap_err();
         let s = e.to_string();
         assert!(s.contains("c.toml") && s.contains("at byte"), "{s}");
         let unknown = MIN.replace("[tls]", "[tls]\nbogus = 1");

@@ -15,6 +15,8 @@
 //! * [`logbook`]: system, consumer and calibration logs with a SHA-256 chain;
 //! * [`status`]: status word, simulated meter source, readings, register export;
 //! * [`schedule`]: interval scheduling with jittered exponential backoff;
+//! * [`gateway`]: the engine tying profile, checks, wake-ups and readings together;
+//! * [`imc`]: the operating-system and firmware-measurement collectors;
 //! * [`time`]: RFC 3339 formatting (the library takes `now` as an argument).
 //!
 //! ```
@@ -40,6 +42,8 @@
 pub mod config;
 pub mod error;
 pub mod fsutil;
+pub mod gateway;
+pub mod imc;
 pub mod logbook;
 pub mod schedule;
 pub mod state;

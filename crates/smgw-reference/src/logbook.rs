@@ -209,7 +209,11 @@ impl Logbook {
             lb.next_seq = e.seq.saturating_add(1);
             lb.last_hash = hash;
         } else {
-            drop(fsutil::open_with_mode(&lb.path, fsutil::MODE_SHARED, false)?);
+            drop(fsutil::open_with_mode(
+                &lb.path,
+                fsutil::MODE_SHARED,
+                false,
+            )?);
         }
         Ok(lb)
     }
@@ -246,7 +250,15 @@ impl Logbook {
     ) -> Result<Entry> {
         let text = truncate_chars(text, MAX_TEXT_CHARS);
         let event = truncate_chars(event, 64);
-        let hash = entry_hash(&self.last_hash, self.next_seq, time, level, outcome, event, text);
+        let hash = entry_hash(
+            &self.last_hash,
+            self.next_seq,
+            time,
+            level,
+            outcome,
+            event,
+            text,
+        );
         let e = Entry {
             seq: self.next_seq,
             time,
@@ -302,10 +314,7 @@ fn last_line(path: &Path) -> Result<Option<(u64, Vec<u8>)>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io("open", path, e)),
     };
-    let len = f
-        .metadata()
-        .map_err(|e| Error::io("stat", path, e))?
-        .len();
+    let len = f.metadata().map_err(|e| Error::io("stat", path, e))?.len();
     if len == 0 {
         return Ok(None);
     }
@@ -414,7 +423,9 @@ pub fn verify(path: &Path, label: &str) -> Result<Verified> {
         }
         let h = entry_hash(&prev, e.seq, e.time, e.level, e.outcome, &e.event, &e.text);
         if decode_hash(path, &e, offset, &e.hash)? != h {
-            return Err(broken("content does not match the entry's hash (entry altered)"));
+            return Err(broken(
+                "content does not match the entry's hash (entry altered)",
+            ));
         }
         prev = h;
         seq += 1;
@@ -460,7 +471,10 @@ pub struct Logbooks {
 
 impl Logbooks {
     /// Opens all logbooks in `data_dir/logs`.
-    pub fn open<'a>(data_dir: &Path, consumer_ids: impl IntoIterator<Item = &'a str>) -> Result<Self> {
+    pub fn open<'a>(
+        data_dir: &Path,
+        consumer_ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self> {
         let dir = data_dir.join(LOG_DIR);
         Ok(Logbooks {
             system: Logbook::open(&dir, LogKind::System)?,
@@ -507,14 +521,25 @@ impl Logbooks {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::field_reassign_with_default)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::field_reassign_with_default
+    )]
     use super::*;
 
     fn fill(dir: &Path, n: u64) -> PathBuf {
         let mut lb = Logbook::open(dir, LogKind::System).unwrap();
         for i in 0..n {
-            lb.append(1000 + i, Level::Info, Outcome::Success, "test", &format!("entry {i}"))
-                .unwrap();
+            lb.append(
+                1000 + i,
+                Level::Info,
+                Outcome::Success,
+                "test",
+                &format!("entry {i}"),
+            )
+            .unwrap();
         }
         lb.path().to_path_buf()
     }
@@ -526,7 +551,8 @@ mod tests {
         // reopening continues the chain
         let mut lb = Logbook::open(d.path(), LogKind::System).unwrap();
         assert_eq!(lb.len(), 3);
-        lb.append(2000, Level::Error, Outcome::Failure, "x", "after reopen").unwrap();
+        lb.append(2000, Level::Error, Outcome::Failure, "x", "after reopen")
+            .unwrap();
         let v = verify(&p, "system").unwrap();
         assert_eq!(v.entries, 4);
         let entries = read_entries(&p).unwrap();
@@ -582,7 +608,9 @@ mod tests {
             e.text = "forged".into();
             let mut prev = [0u8; 32];
             hex::decode_to_slice(&e.prev, &mut prev).unwrap();
-            e.hash = hex::encode(entry_hash(&prev, e.seq, e.time, e.level, e.outcome, &e.event, &e.text));
+            e.hash = hex::encode(entry_hash(
+                &prev, e.seq, e.time, e.level, e.outcome, &e.event, &e.text,
+            ));
             l[1] = serde_json::to_string(&e).unwrap();
         });
         assert_eq!(broken_at(&p), 2);
@@ -612,7 +640,13 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let mut lb = Logbook::open(d.path(), LogKind::Calibration).unwrap();
         let e = lb
-            .append(1, Level::Info, Outcome::Success, "big", &"ä".repeat(MAX_TEXT_CHARS + 10))
+            .append(
+                1,
+                Level::Info,
+                Outcome::Success,
+                "big",
+                &"ä".repeat(MAX_TEXT_CHARS + 10),
+            )
             .unwrap();
         assert_eq!(e.text.chars().count(), MAX_TEXT_CHARS);
         assert_eq!(verify(lb.path(), "calibration").unwrap().entries, 1);
@@ -628,14 +662,31 @@ mod tests {
     fn logbooks_set_and_verify_dir() {
         let d = tempfile::tempdir().unwrap();
         let mut lbs = Logbooks::open(d.path(), ["c1", "c2"]).unwrap();
-        lbs.append_all(5, Level::Info, Outcome::Success, "tnc.on", "TNC switched on").unwrap();
-        lbs.append_consumers(6, Level::Info, Outcome::Success, "check.result", "trusted").unwrap();
+        lbs.append_all(
+            5,
+            Level::Info,
+            Outcome::Success,
+            "tnc.on",
+            "TNC switched on",
+        )
+        .unwrap();
+        lbs.append_consumers(6, Level::Info, Outcome::Success, "check.result", "trusted")
+            .unwrap();
         let res = verify_dir(&d.path().join(LOG_DIR)).unwrap();
         let labels: Vec<_> = res.iter().map(|(l, _)| l.as_str()).collect();
-        assert_eq!(labels, ["calibration", "consumer-c1", "consumer-c2", "system"]);
-        let counts: Vec<_> = res.iter().map(|(_, r)| r.as_ref().unwrap().entries).collect();
+        assert_eq!(
+            labels,
+            ["calibration", "consumer-c1", "consumer-c2", "system"]
+        );
+        let counts: Vec<_> = res
+            .iter()
+            .map(|(_, r)| r.as_ref().unwrap().entries)
+            .collect();
         assert_eq!(counts, [1, 2, 2, 1]);
-        assert_eq!(LogKind::from_label("consumer-c1"), Some(LogKind::Consumer("c1".into())));
+        assert_eq!(
+            LogKind::from_label("consumer-c1"),
+            Some(LogKind::Consumer("c1".into()))
+        );
         assert_eq!(LogKind::from_label("consumer-"), None);
     }
 }

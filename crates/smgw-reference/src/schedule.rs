@@ -77,7 +77,11 @@ impl Backoff {
         };
         let half = d / 2;
         // d - half ≥ half, so the result stays within [d/2, d].
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
         let extra = ((d - half) as f64 * j) as u64;
         (half + extra).clamp(1, d.max(1))
     }

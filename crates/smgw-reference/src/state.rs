@@ -215,7 +215,9 @@ impl StateStore {
         let st: GatewayState = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
             path: self.path.clone(),
             offset: byte_offset(&bytes, e.line(), e.column()),
-            msg: format!("{e}; restore it from a backup or remove it to return to the factory default"),
+            msg: format!(
+                "{e}; restore it from a backup or remove it to return to the factory default"
+            ),
         })?;
         if st.format != FORMAT {
             return Err(Error::Corrupt {
@@ -253,7 +255,12 @@ pub(crate) fn byte_offset(bytes: &[u8], line: usize, column: usize) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::field_reassign_with_default)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::field_reassign_with_default
+    )]
     use super::*;
 
     fn rec(t: u64, state: IntegrityState) -> CheckRecord {
@@ -301,7 +308,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let m = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            let m = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(m & 0o777, 0o600);
         }
     }

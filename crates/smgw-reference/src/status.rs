@@ -233,7 +233,8 @@ pub fn take_reading(
     })?;
     line.push(b'\n');
     let mut f = fsutil::open_with_mode(&path, fsutil::MODE_SHARED, false)?;
-    f.write_all(&line).map_err(|e| Error::io("append", &path, e))?;
+    f.write_all(&line)
+        .map_err(|e| Error::io("append", &path, e))?;
     f.sync_data().map_err(|e| Error::io("fsync", &path, e))?;
     st.meter.taken = seq + 1;
     st.meter.last_time = now;
@@ -309,7 +310,12 @@ impl Register {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::field_reassign_with_default)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::field_reassign_with_default
+    )]
     use super::*;
     use crate::state::{Integrity, TncSettings};
 
