@@ -11,6 +11,7 @@ pub mod binding;
 pub mod der;
 pub mod identity;
 pub mod memory;
+pub mod net;
 #[cfg(feature = "pki")]
 pub mod pki;
 pub mod profile;
