@@ -317,7 +317,7 @@ fn imc_requests_a_retry_after_the_result() {
 fn server_sretry_after_decision_when_client_stays_connected() {
     // the client keeps the connection after RESULT; an SRETRY from Decided restarts it and the
     // client answers with CRETRY (RFC figure: Decided -SRETRY-> Server Working, receive loop)
-    let s = setup([1, 1]);
+    let s = setup([2, 1]);
     let (mut tncc, mut tncs) = build(
         &s,
         TnccConfig {
@@ -329,14 +329,67 @@ fn server_sretry_after_decision_when_client_stays_connected() {
     let now = Instant::now();
     let r = run(&mut tncc, &mut tncs, now);
     assert_eq!(tncc.state(), State::Decided);
-    assert!(r.client.is_none());
-    // build the server's SRETRY through a raw session-level batch
-    let sretry = tnc_iftnccs::encode_batch(Role::Server, BatchType::SRETRY, &[]).unwrap();
+    assert_eq!(tncs.state(), State::Decided);
+    assert!(r.client.is_none() && r.server.is_none());
+    assert_eq!(types(&r).last(), Some(&(Role::Server, 3)));
+
+    let sretry = block_on(tncs.request_retry(tnc_imc_api::RetryReason::IMV_PERIODIC, now));
+    let sretry = sretry.batch.unwrap();
+    assert_eq!(batch_type(&sretry), 5);
+    assert_eq!(tncs.state(), State::ServerWorking);
     let step = block_on(tncc.receive(&sretry, now));
-    let b = step.batch.unwrap();
-    assert_eq!(batch_type(&b), 4, "client answers with CRETRY");
+    let cretry = step.batch.clone().unwrap();
+    assert_eq!(batch_type(&cretry), 4, "client answers with CRETRY");
     assert_eq!(tncc.state(), State::ServerWorking);
     assert_eq!(log_contains(&s.log, "imc-os: begin"), 2);
+
+    let r2 = continue_run(&mut tncc, &mut tncs, now, step);
+    assert_eq!(types(&r2).last(), Some(&(Role::Server, 3)));
+    assert_eq!(log_contains(&s.log, "imv-os: state HANDSHAKE"), 2);
+    assert_eq!(log_contains(&s.log, "imv-os: state ACCESS_ALLOWED"), 2);
+    // the application ends the connection
+    let close = block_on(tncc.close());
+    assert!(close.outcome.as_ref().and_then(Outcome::decision).is_some());
+    let end = block_on(tncs.receive(&close.batch.unwrap(), now));
+    assert_eq!(
+        end.outcome
+            .as_ref()
+            .and_then(Outcome::decision)
+            .map(|d| d.recommendation),
+        Some(AccessRecommendation::ALLOWED)
+    );
+}
+
+#[test]
+fn crossing_retries_keep_the_client_waiting() {
+    // client (staying connected) sends CRETRY from Decided while the server sends SRETRY
+    let s = setup([1, 1]);
+    let (mut tncc, mut tncs) = build(
+        &s,
+        TnccConfig {
+            close_after_result: false,
+            ..TnccConfig::default()
+        },
+        TncsConfig::default(),
+    );
+    let now = Instant::now();
+    run(&mut tncc, &mut tncs, now);
+    let cretry = block_on(tncc.request_retry(now)).batch.unwrap();
+    let sretry = block_on(tncs.request_retry(tnc_imc_api::RetryReason::IMV_PERIODIC, now))
+        .batch
+        .unwrap();
+    assert_eq!((batch_type(&cretry), batch_type(&sretry)), (4, 5));
+    // the client receives the crossing SRETRY: it keeps waiting (no batch)
+    let c = block_on(tncc.receive(&sretry, now));
+    assert!(c.batch.is_none() && c.outcome.is_none());
+    assert_eq!(tncc.state(), State::ServerWorking);
+    // the server receives the CRETRY in Server Working (RFC loop) and runs the new round
+    let sv = block_on(tncs.receive(&cretry, now));
+    let reply = sv.batch.unwrap();
+    assert_eq!(batch_type(&reply), 3);
+    let done = block_on(tncc.receive(&reply, now));
+    assert!(done.batch.is_none());
+    assert_eq!(tncc.state(), State::Decided);
 }
 
 #[test]

@@ -158,12 +158,41 @@ impl Tncc {
             "PB-TNC turn deadline expired"
         );
         // events left over from an abandoned call are stale: only the close is processed
+        self.drain_closed().await;
+        self.step()
+    }
+
+    /// Asks for a new assessment on a connection that stayed open after the decision
+    /// (`close_after_result = false`): in Decided the IMCs are restarted and a CRETRY batch is
+    /// returned. In any other state the request is kept and honoured when the next RESULT
+    /// arrives (instead of closing).
+    pub async fn request_retry(&mut self, now: Instant) -> Step {
+        if self.session.state() == State::Decided {
+            self.retry = None;
+            self.decision = None;
+            self.begin_handshake().await;
+            self.send(BatchType::CRETRY, now);
+        } else {
+            self.retry = Some(RetryReason::IMC_PERIODIC);
+        }
+        self.step()
+    }
+
+    /// Ends the session now with an empty CLOSE batch (e.g. when the application shuts down or
+    /// after a decision on a connection that stayed open). IMCs are told DELETE.
+    pub async fn close(&mut self) -> Step {
+        if self.session.close(None).is_ok() {
+            self.drain_closed().await;
+        }
+        self.step()
+    }
+
+    async fn drain_closed(&mut self) {
         while let Some(ev) = self.session.poll_event() {
             if let Event::Closed(reason) = ev {
                 self.closed(reason).await;
             }
         }
-        self.step()
     }
 
     fn step(&mut self) -> Step {

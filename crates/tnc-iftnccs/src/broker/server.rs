@@ -148,12 +148,37 @@ impl Tncs {
             "PB-TNC turn deadline expired"
         );
         // events left over from an abandoned call are stale: only the close is processed
+        self.drain_closed().await;
+        self.step()
+    }
+
+    /// Asks the client for a new assessment. In Decided (the client kept the connection open)
+    /// an SRETRY batch is returned; the client answers with CRETRY and a new handshake runs.
+    /// Otherwise the request is kept and honoured after the next received batch, as if an IMV
+    /// had asked.
+    pub async fn request_retry(&mut self, reason: RetryReason, now: Instant) -> Step {
+        if self.session.state() == State::Decided {
+            self.send(BatchType::SRETRY, now);
+        } else {
+            self.retry = Some(reason);
+        }
+        self.step()
+    }
+
+    /// Ends the session now with an empty CLOSE batch; IMVs are told DELETE.
+    pub async fn close(&mut self) -> Step {
+        if self.session.close(None).is_ok() {
+            self.drain_closed().await;
+        }
+        self.step()
+    }
+
+    async fn drain_closed(&mut self) {
         while let Some(ev) = self.session.poll_event() {
             if let Event::Closed(reason) = ev {
                 self.closed(reason).await;
             }
         }
-        self.step()
     }
 
     fn step(&mut self) -> Step {
@@ -283,7 +308,9 @@ impl Tncs {
     async fn closed(&mut self, reason: CloseReason) {
         self.notify_all(ConnectionState::DELETE).await;
         self.outcome = Some(match (&self.decision, reason) {
-            (Some(d), CloseReason::PeerClosed) => Outcome::Decided(d.clone()),
+            (Some(d), CloseReason::PeerClosed | CloseReason::LocalClose) => {
+                Outcome::Decided(d.clone())
+            }
             (_, reason) => Outcome::Failed(reason),
         });
     }
