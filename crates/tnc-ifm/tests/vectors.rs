@@ -161,7 +161,9 @@ fn ex6_header_rules() {
             .collect()
     }
     // (header, expected: Some((code, offset)) or None for acceptance)
-    let cases: [(&str, Option<(u32, Option<u32>)>); 7] = [
+    /// (error code, Invalid Parameter offset) the receiver must answer with.
+    type Expect = Option<(u32, Option<u32>)>;
+    let cases: [(&str, Expect); 7] = [
         ("00fffff0 01020304 0000000a", Some((1, Some(16)))),
         ("00ffffff 00000001 0000000c", Some((1, Some(9)))),
         ("0000902a ffffffff 0000000c", Some((1, Some(12)))),

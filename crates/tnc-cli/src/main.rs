@@ -1,0 +1,87 @@
+//! `tnc`: decode TNC wire data.
+//!
+//! ```text
+//! tnc decode pa-tnc [FILE|-] [--json]
+//! ```
+//! Input is hex (whitespace ignored) or raw binary; without FILE (or with `-`)
+//! it is read from standard input. Exit status: 0 well-formed, 1 malformed input
+//! or unreadable file, 2 usage error.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: tnc decode <layer> [FILE|-] [--json]\n\
+layers:\n  pa-tnc   PA-TNC message (RFC 5792, TCG IF-M)\n\
+Input: hex (whitespace ignored) or raw binary; stdin when FILE is absent or '-'.\n";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    run(&args)
+}
+
+fn run(args: &[String]) -> ExitCode {
+    let json = args.iter().any(|a| a == "--json");
+    let rest: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--json")
+        .collect();
+    match rest.as_slice() {
+        ["-h" | "--help" | "help"] => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        ["decode", layer, more @ ..] if more.len() <= 1 => {
+            let raw = match read_input(more.first().copied()) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("tnc: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            let input = match tnc_cli::input::parse(&raw) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("tnc: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            let view = match *layer {
+                "pa-tnc" => tnc_cli::pa_tnc::view(&input),
+                other => {
+                    eprintln!("tnc: unknown layer '{other}'\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            };
+            let out = if json {
+                format!("{}\n", view.json)
+            } else {
+                view.text
+            };
+            // a closed stdout (e.g. `| head`) is not a crash
+            let _ = std::io::stdout().write_all(out.as_bytes());
+            if view.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        _ => {
+            eprint!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_input(path: Option<&str>) -> Result<Vec<u8>, String> {
+    match path {
+        None | Some("-") => {
+            let mut b = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut b)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(b)
+        }
+        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read {p}: {e}")),
+    }
+}
