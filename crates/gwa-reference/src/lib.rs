@@ -1,0 +1,34 @@
+//! # gwa-reference
+//!
+//! The reference **Gateway Administrator** (GWA) of the TNC crate family: the policy decision
+//! point that smart-meter gateways (SMGW) connect to for their integrity checks, as the seed
+//! paper (GeSe15) describes it and as adapted to BSI TR-03109-1 in the project's spec digest
+//! `bsi-profile.md` §7–§8.
+//!
+//! * [`storage`]: the data model (gateways, assessments, logbook, manufacturers, reference
+//!   values, TNC profiles) behind the [`Storage`](storage::Storage) trait, with the embedded
+//!   SQLite backend [`SqliteStorage`](storage::SqliteStorage) (schema migrations embedded);
+//! * [`manifest`]: signed manufacturer manifests of reference values (`reference import`);
+//! * [`config`]: the TOML configuration;
+//! * the binary `gwa-reference` with the CLI.
+//!
+//! ```
+//! use gwa_reference::storage::{SqliteStorage, Storage, Verdict};
+//!
+//! let db = SqliteStorage::open_in_memory()?;
+//! db.init()?;
+//! db.gateway_seen("EMH0012345678", 1_700_000_000_000)?;
+//! let gw = db.gateway("EMH0012345678")?.expect("just added");
+//! assert_eq!(gw.last_verdict, None::<Verdict>);
+//! assert_eq!(db.stale(1_700_000_000_001)?.len(), 1); // never assessed: stale
+//! # Ok::<(), gwa_reference::GwaError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod config;
+mod error;
+pub mod manifest;
+pub mod storage;
+pub mod time;
+
+pub use error::{GwaError, Result};

@@ -1,0 +1,2 @@
+//! `gwa-reference`: the reference Gateway Administrator.
+fn main() {}

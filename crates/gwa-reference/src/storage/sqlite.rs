@@ -1,0 +1,543 @@
+//! The embedded SQLite backend (rusqlite, SQLite compiled in).
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use smgw_gwa_admin::TncProfile;
+
+use super::{
+    AssessmentRecord, DigestAlgorithm, GatewayRecord, LogEntry, LogLevel, LogRecord, Manufacturer,
+    NewAssessment, ReferenceSet, Storage, Verdict,
+};
+use crate::{GwaError, Result};
+
+/// Embedded migrations, in order; entry `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// [`Storage`] in one SQLite file (WAL journal, `synchronous = FULL`: a committed
+/// assessment survives a power cut).
+#[derive(Debug)]
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+    name: String,
+}
+
+fn bad_row(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unexpected stored {what} {value:?}").into(),
+    )
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let s: String = row.get(idx)?;
+    serde_json::from_str(&s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+const GATEWAY_COLS: &str = "id, vendor, product, firmware, profile_json, wake_addr, first_seen_ms, \
+     last_seen_ms, last_assessed_ms, last_verdict";
+
+fn gateway_row(row: &Row<'_>) -> rusqlite::Result<GatewayRecord> {
+    let profile: Option<String> = row.get(4)?;
+    let profile = match profile {
+        Some(s) => Some(serde_json::from_str::<TncProfile>(&s).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+        })?),
+        None => None,
+    };
+    let verdict: Option<String> = row.get(9)?;
+    let last_verdict = match verdict {
+        Some(v) => Some(Verdict::parse(&v).ok_or_else(|| bad_row("verdict", &v))?),
+        None => None,
+    };
+    Ok(GatewayRecord {
+        id: row.get(0)?,
+        vendor: row.get(1)?,
+        product: row.get(2)?,
+        firmware: row.get(3)?,
+        profile,
+        wake_addr: row.get(5)?,
+        first_seen_ms: row.get(6)?,
+        last_seen_ms: row.get(7)?,
+        last_assessed_ms: row.get(8)?,
+        last_verdict,
+    })
+}
+
+const ASSESSMENT_COLS: &str = "id, gateway_id, started_ms, finished_ms, recommendation, evaluation, \
+     verdict, reasons_json, imv_json, measurement_json, vendor, product, firmware, peer_addr, tls";
+
+fn log_row(row: &Row<'_>) -> rusqlite::Result<LogRecord> {
+    let level: String = row.get(4)?;
+    Ok(LogRecord {
+        id: row.get(0)?,
+        assessment_id: row.get(1)?,
+        gateway_id: row.get(2)?,
+        entry: LogEntry {
+            time_ms: row.get(3)?,
+            level: LogLevel::parse(&level).ok_or_else(|| bad_row("log level", &level))?,
+            event: row.get(5)?,
+            detail: row.get(6)?,
+        },
+    })
+}
+
+const LOG_COLS: &str = "id, assessment_id, gateway_id, time_ms, level, event, detail";
+
+impl SqliteStorage {
+    /// Opens (creating the file if needed) the database at `path`. Call [`Storage::init`]
+    /// once to create the schema.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        Self::configure(conn, path.display().to_string())
+    }
+
+    /// A private in-memory database (tests).
+    pub fn open_in_memory() -> Result<Self> {
+        Self::configure(Connection::open_in_memory()?, ":memory:".into())
+    }
+
+    fn configure(conn: Connection, name: String) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // journal_mode returns a row; in-memory databases answer "memory"
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            name,
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // a panic while holding the lock cannot leave a transaction half-applied (rusqlite
+        // rolls back on drop), so a poisoned lock is safe to reuse
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn version(conn: &Connection) -> Result<u32> {
+        Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+impl Storage for SqliteStorage {
+    fn init(&self) -> Result<u32> {
+        let mut conn = self.conn();
+        let current = Self::version(&conn)?;
+        if current > SCHEMA_VERSION {
+            return Err(GwaError::SchemaTooNew {
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as u32 + 1)?;
+            tx.commit()?;
+        }
+        Self::version(&conn)
+    }
+
+    fn check_schema(&self) -> Result<u32> {
+        let conn = self.conn();
+        let v = Self::version(&conn)?;
+        if v == 0 {
+            return Err(GwaError::NotInitialised(self.name.clone()));
+        }
+        if v > SCHEMA_VERSION {
+            return Err(GwaError::SchemaTooNew {
+                found: v,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Ok(v)
+    }
+
+    fn gateway_seen(&self, id: &str, now_ms: i64) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO gateways (id, first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?2)
+             ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms",
+            params![id, now_ms],
+        )?;
+        Ok(())
+    }
+
+    fn gateway(&self, id: &str) -> Result<Option<GatewayRecord>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {GATEWAY_COLS} FROM gateways WHERE id = ?1"),
+                [id],
+                gateway_row,
+            )
+            .optional()?)
+    }
+
+    fn gateways(&self) -> Result<Vec<GatewayRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!("SELECT {GATEWAY_COLS} FROM gateways ORDER BY id"))?;
+        let rows = st.query_map([], gateway_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn stale(&self, before_ms: i64) -> Result<Vec<GatewayRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "SELECT {GATEWAY_COLS} FROM gateways
+             WHERE last_assessed_ms IS NULL OR last_assessed_ms < ?1 ORDER BY id"
+        ))?;
+        let rows = st.query_map([before_ms], gateway_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_profile(&self, id: &str, profile: &TncProfile, now_ms: i64) -> Result<()> {
+        profile.validate()?;
+        let json = serde_json::to_string(profile)?;
+        let revision = i64::try_from(profile.revision)
+            .map_err(|_| GwaError::Invalid("profile revision exceeds 2^63-1".into()))?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let old: Option<Option<i64>> = tx
+            .query_row(
+                "SELECT profile_revision FROM gateways WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(Some(old)) = old
+            && revision <= old
+        {
+            {
+                return Err(GwaError::Conflict(format!(
+                    "gateway {id} already has profile revision {old}; set a higher revision"
+                )));
+            }
+        }
+        tx.execute(
+            "INSERT INTO gateways (id, first_seen_ms, profile_json, profile_revision)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET profile_json = excluded.profile_json,
+                                            profile_revision = excluded.profile_revision",
+            params![id, now_ms, json, revision],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn set_wake_addr(&self, id: &str, addr: &str, now_ms: i64) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO gateways (id, first_seen_ms, wake_addr) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET wake_addr = excluded.wake_addr",
+            params![id, now_ms, addr],
+        )?;
+        Ok(())
+    }
+
+    fn record_assessment(&self, a: &NewAssessment) -> Result<i64> {
+        let reasons = serde_json::to_string(&a.reasons)?;
+        let imvs = serde_json::to_string(&a.imv_verdicts)?;
+        let meas = serde_json::to_string(&a.measurement)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO gateways (id, first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?2)
+             ON CONFLICT (id) DO NOTHING",
+            params![a.gateway_id, a.started_ms],
+        )?;
+        tx.execute(
+            &format!(
+                "INSERT INTO assessments ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+                 ?10, ?11, ?12, ?13, ?14)",
+                ASSESSMENT_COLS
+            ),
+            params![
+                a.gateway_id,
+                a.started_ms,
+                a.finished_ms,
+                a.recommendation,
+                a.evaluation,
+                a.verdict.as_str(),
+                reasons,
+                imvs,
+                meas,
+                a.vendor,
+                a.product,
+                a.firmware,
+                a.peer_addr,
+                a.tls
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut st = tx.prepare(
+                "INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for e in &a.log {
+                st.execute(params![
+                    id,
+                    a.gateway_id,
+                    e.time_ms,
+                    e.level.as_str(),
+                    e.event,
+                    e.detail
+                ])?;
+            }
+        }
+        tx.execute(
+            "UPDATE gateways SET last_assessed_ms = ?2, last_verdict = ?3,
+                 vendor = COALESCE(?4, vendor), product = COALESCE(?5, product),
+                 firmware = COALESCE(?6, firmware),
+                 last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?2)
+             WHERE id = ?1",
+            params![
+                a.gateway_id,
+                a.finished_ms,
+                a.verdict.as_str(),
+                a.vendor,
+                a.product,
+                a.firmware
+            ],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    fn history(&self, gateway_id: &str, limit: u32) -> Result<Vec<AssessmentRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "SELECT {ASSESSMENT_COLS} FROM assessments WHERE gateway_id = ?1
+             ORDER BY started_ms DESC, id DESC LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![gateway_id, limit], |row| {
+            let verdict: String = row.get(6)?;
+            Ok(AssessmentRecord {
+                id: row.get(0)?,
+                data: NewAssessment {
+                    gateway_id: row.get(1)?,
+                    started_ms: row.get(2)?,
+                    finished_ms: row.get(3)?,
+                    recommendation: row.get(4)?,
+                    evaluation: row.get(5)?,
+                    verdict: Verdict::parse(&verdict)
+                        .ok_or_else(|| bad_row("verdict", &verdict))?,
+                    reasons: json_col(row, 7)?,
+                    imv_verdicts: json_col(row, 8)?,
+                    measurement: json_col(row, 9)?,
+                    vendor: row.get(10)?,
+                    product: row.get(11)?,
+                    firmware: row.get(12)?,
+                    peer_addr: row.get(13)?,
+                    tls: row.get(14)?,
+                    log: Vec::new(),
+                },
+            })
+        })?;
+        let mut out: Vec<AssessmentRecord> = rows.collect::<rusqlite::Result<_>>()?;
+        drop(st);
+        drop(conn);
+        for a in &mut out {
+            a.data.log = self.logbook(a.id)?.into_iter().map(|l| l.entry).collect();
+        }
+        Ok(out)
+    }
+
+    fn logbook(&self, assessment_id: i64) -> Result<Vec<LogRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "SELECT {LOG_COLS} FROM logbook WHERE assessment_id = ?1 ORDER BY id"
+        ))?;
+        let rows = st.query_map([assessment_id], log_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn log_event(&self, gateway_id: Option<&str>, e: &LogEntry) -> Result<i64> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
+             VALUES (NULL, ?1, ?2, ?3, ?4, ?5)",
+            params![gateway_id, e.time_ms, e.level.as_str(), e.event, e.detail],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn recent_log(&self, limit: u32) -> Result<Vec<LogRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "SELECT {LOG_COLS} FROM logbook ORDER BY id DESC LIMIT ?1"
+        ))?;
+        let rows = st.query_map([limit], log_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn verdict_counts(&self) -> Result<Vec<(Verdict, u64)>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT verdict, COUNT(*) FROM assessments GROUP BY verdict")?;
+        let rows = st.query_map([], |r| {
+            let v: String = r.get(0)?;
+            let n: i64 = r.get(1)?;
+            Ok((
+                Verdict::parse(&v).ok_or_else(|| bad_row("verdict", &v))?,
+                n.max(0) as u64,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn add_manufacturer(&self, m: &Manufacturer) -> Result<()> {
+        let conn = self.conn();
+        let exists: Option<String> = conn
+            .query_row(
+                "SELECT name FROM manufacturers WHERE name = ?1 OR pen = ?2",
+                params![m.name, m.pen],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(other) = exists {
+            return Err(GwaError::Conflict(format!(
+                "manufacturer {other:?} already holds the name {:?} or PEN {}; keys are not \
+                 replaced silently",
+                m.name, m.pen
+            )));
+        }
+        conn.execute(
+            "INSERT INTO manufacturers (name, pen, public_key_pem, added_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![m.name, m.pen, m.public_key_pem, m.added_ms],
+        )?;
+        Ok(())
+    }
+
+    fn manufacturer(&self, name: &str) -> Result<Option<Manufacturer>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT name, pen, public_key_pem, added_ms FROM manufacturers WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(Manufacturer {
+                        name: r.get(0)?,
+                        pen: r.get(1)?,
+                        public_key_pem: r.get(2)?,
+                        added_ms: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn manufacturers(&self) -> Result<Vec<Manufacturer>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT name, pen, public_key_pem, added_ms FROM manufacturers ORDER BY name",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(Manufacturer {
+                name: r.get(0)?,
+                pen: r.get(1)?,
+                public_key_pem: r.get(2)?,
+                added_ms: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn import_reference(
+        &self,
+        set: &ReferenceSet,
+        manifest_sha256: &str,
+        now_ms: i64,
+    ) -> Result<i64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT manifest_sha256 FROM firmware WHERE vendor_pen = ?1 AND product = ?2 AND version = ?3",
+                params![set.vendor_pen, set.product, set.firmware_version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(h) = existing {
+            return Err(GwaError::Conflict(format!(
+                "reference values for {} {} firmware {} are already imported (manifest sha256 {h}); \
+                 a firmware version is immutable, give the new build a new version",
+                set.vendor, set.product, set.firmware_version
+            )));
+        }
+        tx.execute(
+            "INSERT INTO firmware (vendor, vendor_pen, product, version, algorithm, manifest_sha256, imported_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                set.vendor,
+                set.vendor_pen,
+                set.product,
+                set.firmware_version,
+                set.algorithm.as_str(),
+                manifest_sha256,
+                now_ms
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut st = tx.prepare(
+                "INSERT INTO reference_values (firmware_id, path, digest) VALUES (?1, ?2, ?3)",
+            )?;
+            for (path, digest) in &set.files {
+                st.execute(params![id, path, digest])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    fn reference_set(
+        &self,
+        pen: u32,
+        product: &str,
+        version: &str,
+    ) -> Result<Option<ReferenceSet>> {
+        let conn = self.conn();
+        let head: Option<(i64, String, String)> = conn
+            .query_row(
+                "SELECT id, vendor, algorithm FROM firmware
+                 WHERE vendor_pen = ?1 AND product = ?2 AND version = ?3",
+                params![pen, product, version],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((id, vendor, alg)) = head else {
+            return Ok(None);
+        };
+        let algorithm =
+            DigestAlgorithm::parse(&alg).ok_or_else(|| GwaError::Db(bad_row("algorithm", &alg)))?;
+        let mut st = conn.prepare(
+            "SELECT path, digest FROM reference_values WHERE firmware_id = ?1 ORDER BY path",
+        )?;
+        let files = st
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(ReferenceSet {
+            vendor,
+            vendor_pen: pen,
+            product: product.to_owned(),
+            firmware_version: version.to_owned(),
+            algorithm,
+            files,
+        }))
+    }
+
+    fn firmware_versions(&self, pen: u32, product: &str) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT version FROM firmware WHERE vendor_pen = ?1 AND product = ?2 ORDER BY imported_ms, id",
+        )?;
+        let rows = st.query_map(params![pen, product], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
