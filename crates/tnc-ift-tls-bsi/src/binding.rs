@@ -202,10 +202,15 @@ pub fn tls_unique<D>(conn: &rustls::ConnectionCommon<D>) -> Result<ChannelBindin
     })
 }
 
-/// The RFC 9266 `tls-exporter` value (32 octets, empty context). For TLS 1.2 it is
-/// only safe with extended master secret (required by the BSI profile).
+/// The RFC 9266 `tls-exporter` value (32 octets). For TLS 1.2 it is only safe with
+/// extended master secret (required by the BSI profile).
+///
+/// The exporter is called *without* a context: in TLS 1.3 that equals the empty
+/// context of RFC 9266; in TLS 1.2 (RFC 5705) "no context" and "empty context" differ,
+/// and "no context" is what OpenSSL (`SSL_export_keying_material(..., use_context=0)`),
+/// Go and `bsi-profile.md` §8.3 use — the test suite checks equality with OpenSSL.
 pub fn tls_exporter<D>(conn: &rustls::ConnectionCommon<D>) -> Result<ChannelBinding, Error> {
-    let out = conn.export_keying_material([0u8; 32], TLS_EXPORTER_LABEL, Some(&[]))?;
+    let out = conn.export_keying_material([0u8; 32], TLS_EXPORTER_LABEL, None)?;
     Ok(ChannelBinding {
         kind: ChannelBindingKind::TlsExporter,
         data: out.to_vec(),
