@@ -17,6 +17,8 @@
 //! * [`schedule`]: interval scheduling with jittered exponential backoff;
 //! * [`gateway`]: the engine tying profile, checks, wake-ups and readings together;
 //! * [`imc`]: the operating-system and firmware-measurement collectors;
+//! * [`transport`]: TLS (BSI profile), profile fetch, PT-TLS/PB-TNC assessment driver;
+//! * [`daemon`]: the daemon loop (profile fetch, scheduled checks, wake-up listener, meter);
 //! * [`time`]: RFC 3339 formatting (the library takes `now` as an argument).
 //!
 //! ```
@@ -40,6 +42,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod daemon;
 pub mod error;
 pub mod fsutil;
 pub mod gateway;
@@ -49,5 +52,6 @@ pub mod schedule;
 pub mod state;
 pub mod status;
 pub mod time;
+pub mod transport;
 
 pub use error::{Error, Result};

@@ -1,0 +1,361 @@
+//! The gateway's network side: mutually authenticated TLS under the BSI
+//! profile (`tnc-ift-tls-bsi`), the profile fetch over it, and one TNC
+//! assessment — a TNC client (`tnc-iftnccs::Tncc`) with this gateway's IMCs
+//! driven over a PT-TLS session on the TLS stream.
+//!
+//! The PT-TLS/PB-TNC driving loop ([`drive_assessment`]) works over any
+//! `AsyncRead + AsyncWrite` stream, so it is tested over in-memory pipes as
+//! well as over TLS on 127.0.0.1. The gateway only ever connects; it never
+//! listens on a TCP port.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::CertificateDer;
+use smgw_gwa_admin::TncProfile;
+use tnc_ift_tls_bsi::identity::ConnectionInfo;
+use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::session::{Event, Role, Session as PtSession, SessionConfig};
+use tnc_iftnccs::broker::{ImcSet, Outcome, Tncc, TnccConfig};
+use tnc_iftnccs::session::CloseReason as PbCloseReason;
+use tnc_iftnccs::{AccessRecommendation, AssessmentResult};
+use tnc_imc_api::{ChannelBindingKind, ConnectionAttributes, ConnectionId, PeerIdentity};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::config::Config;
+use crate::gateway::CheckOutcome;
+use crate::schedule::ErrorClass;
+use crate::state::IntegrityState;
+
+/// A network failure with its class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{class} error: {msg}")]
+pub struct LinkError {
+    /// Whether a retry can help.
+    pub class: ErrorClass,
+    /// What happened and what to do.
+    pub msg: String,
+}
+
+impl LinkError {
+    fn transient(msg: impl Into<String>) -> Self {
+        LinkError {
+            class: ErrorClass::Transient,
+            msg: msg.into(),
+        }
+    }
+    fn permanent(msg: impl Into<String>) -> Self {
+        LinkError {
+            class: ErrorClass::Permanent,
+            msg: msg.into(),
+        }
+    }
+}
+
+/// Classifies an I/O error: refused, reset, timed out, unreachable are transient.
+pub fn classify_io(e: &std::io::Error) -> ErrorClass {
+    use std::io::ErrorKind as K;
+    if let Some(inner) = e.get_ref() {
+        if inner.downcast_ref::<rustls::Error>().is_some() {
+            return ErrorClass::Permanent;
+        }
+    }
+    match e.kind() {
+        K::InvalidData | K::PermissionDenied | K::InvalidInput | K::Unsupported => {
+            ErrorClass::Permanent
+        }
+        _ => ErrorClass::Transient,
+    }
+}
+
+/// The gateway's TLS identity: trust anchors and certificate/key.
+#[derive(Debug, Clone)]
+pub struct TlsIdentity {
+    roots: Vec<CertificateDer<'static>>,
+    creds: Credentials,
+    profile: Profile,
+}
+
+impl TlsIdentity {
+    /// Built from already loaded parts (tests, secure elements).
+    pub fn new(roots: Vec<CertificateDer<'static>>, creds: Credentials) -> Self {
+        TlsIdentity {
+            roots,
+            creds,
+            profile: Profile::Bsi,
+        }
+    }
+
+    /// Loads certificate chain, key and trust anchors named in the configuration.
+    pub fn load(cfg: &Config) -> Result<Self, LinkError> {
+        let need = |p: &Option<std::path::PathBuf>, what: &str| {
+            p.clone().ok_or_else(|| {
+                LinkError::permanent(format!(
+                    "[tls] {what} is not configured; set it in the configuration file"
+                ))
+            })
+        };
+        let cert = need(&cfg.tls.cert, "cert")?;
+        let key = need(&cfg.tls.key, "key")?;
+        let ta = need(&cfg.tls.trust_anchors, "trust_anchors")?;
+        let chain = tnc_ift_tls_bsi::pki::load_certs(&cert)
+            .map_err(|e| LinkError::permanent(format!("certificate {}: {e}", cert.display())))?;
+        if chain.is_empty() {
+            return Err(LinkError::permanent(format!(
+                "no CERTIFICATE in {}",
+                cert.display()
+            )));
+        }
+        let key = tnc_ift_tls_bsi::pki::load_key(&key)
+            .map_err(|e| LinkError::permanent(format!("key {}: {e}", key.display())))?;
+        let roots = tnc_ift_tls_bsi::pki::load_certs(&ta)
+            .map_err(|e| LinkError::permanent(format!("trust anchors {}: {e}", ta.display())))?;
+        if roots.is_empty() {
+            return Err(LinkError::permanent(format!(
+                "no CERTIFICATE in {}",
+                ta.display()
+            )));
+        }
+        Ok(Self::new(
+            roots,
+            Credentials {
+                chain,
+                key: Arc::new(key),
+            },
+        ))
+    }
+
+    /// Opens a TLS connection to `host:port`, checking the GWA's name if given.
+    pub async fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        expected_name: Option<&str>,
+        timeout: Duration,
+    ) -> Result<(TlsStream<TcpStream>, ConnectionInfo), LinkError> {
+        let mut settings = TlsSettings::new(self.profile);
+        settings.expected_peer = expected_name.map(str::to_owned);
+        let config = settings
+            .client_config(&self.roots, Some(&self.creds))
+            .map_err(|e| LinkError::permanent(format!("TLS configuration: {e}")))?;
+        let tcp = tokio::time::timeout(timeout, TcpStream::connect((host, port)))
+            .await
+            .map_err(|_| LinkError::transient(format!("connecting to {host}:{port} timed out")))?
+            .map_err(|e| LinkError::transient(format!("connecting to {host}:{port}: {e}")))?;
+        let _ = tcp.set_nodelay(true);
+        let tls = tokio::time::timeout(
+            timeout,
+            TlsConnector::from(config).connect(settings.server_name(), tcp),
+        )
+        .await
+        .map_err(|_| LinkError::transient(format!("TLS handshake with {host}:{port} timed out")))?
+        .map_err(|e| LinkError {
+            class: classify_io(&e),
+            msg: format!("TLS handshake with {host}:{port}: {e} (check certificates, trust anchors and the expected GWA name)"),
+        })?;
+        let info = ConnectionInfo::from_connection(tls.get_ref().1)
+            .map_err(|e| LinkError::permanent(format!("connection information: {e}")))?;
+        Ok((tls, info))
+    }
+}
+
+/// Fetches the TNC configuration profile from the GWA named in `[gwa]`.
+pub async fn fetch_profile(id: &TlsIdentity, cfg: &Config) -> Result<TncProfile, LinkError> {
+    let timeout = Duration::from_secs(cfg.gwa.timeout_secs.max(1));
+    let (mut tls, _) = id
+        .connect(
+            &cfg.gwa.host,
+            cfg.gwa.port,
+            cfg.gwa.expected_name.as_deref(),
+            timeout,
+        )
+        .await?;
+    let p = tokio::time::timeout(timeout, smgw_gwa_admin::fetch_profile(&mut tls))
+        .await
+        .map_err(|_| LinkError::transient("profile fetch timed out"))?
+        .map_err(|e| match e {
+            smgw_gwa_admin::AdminError::Io(io) => LinkError {
+                class: classify_io(&io),
+                msg: format!("profile fetch: {io}"),
+            },
+            other => LinkError::permanent(format!("profile fetch: {other}")),
+        })?;
+    let _ = tls.shutdown().await;
+    Ok(p)
+}
+
+/// Connection attributes for the IMCs from a TLS connection's information.
+pub fn attributes_for(info: &ConnectionInfo) -> ConnectionAttributes {
+    let kind = match info.channel_binding.kind {
+        tnc_ift_tls_bsi::binding::ChannelBindingKind::TlsUnique => ChannelBindingKind::TlsUnique,
+        _ => ChannelBindingKind::TlsExporter,
+    };
+    ConnectionAttributes::new(
+        ConnectionAttributes::IFTNCCS_PROTOCOL,
+        ConnectionAttributes::IFTNCCS_VERSION,
+    )
+    .with_channel_binding(kind, info.channel_binding.data.clone())
+    .with_peer_identity(PeerIdentity {
+        subject: info
+            .peer
+            .common_name
+            .as_deref()
+            .map(|cn| format!("CN={cn}"))
+            .unwrap_or_default(),
+        name: info.peer.common_name.clone(),
+        certificate_der: info.peer_chain.first().cloned().unwrap_or_default(),
+    })
+}
+
+/// Maps the TNC server's decision (or the failed session) to a check outcome.
+pub fn outcome_to_check(o: &Outcome) -> CheckOutcome {
+    match o.decision() {
+        Some(d) => {
+            let state = match d.assessment {
+                AssessmentResult::COMPLIANT => IntegrityState::Trusted,
+                AssessmentResult::NONCOMPLIANT_MINOR | AssessmentResult::NONCOMPLIANT_MAJOR => {
+                    IntegrityState::NotTrusted
+                }
+                _ => IntegrityState::Error,
+            };
+            let recommendation = match d.recommendation {
+                AccessRecommendation::ALLOWED => "allow".to_string(),
+                AccessRecommendation::DENIED => "no access".to_string(),
+                AccessRecommendation::QUARANTINED => "isolate".to_string(),
+                other => format!("{other:?}"),
+            };
+            CheckOutcome::Verdict {
+                state,
+                recommendation: Some(recommendation),
+                reasons: d.reasons.iter().map(|r| r.text.clone()).collect(),
+            }
+        }
+        None => {
+            let (class, message) = match o {
+                Outcome::Failed(PbCloseReason::Timeout) => (
+                    ErrorClass::Transient,
+                    "PB-TNC turn deadline expired".to_string(),
+                ),
+                Outcome::Failed(r) => (
+                    ErrorClass::Permanent,
+                    format!("PB-TNC session failed: {r:?}"),
+                ),
+                other => (ErrorClass::Permanent, format!("PB-TNC: {other:?}")),
+            };
+            CheckOutcome::Failed { class, message }
+        }
+    }
+}
+
+/// Runs one assessment over `io` (an established TLS stream, or any stream in
+/// tests): PT-TLS version exchange, then PB-TNC with `imcs` until the result,
+/// then CLOSE. `timeout` bounds the whole exchange.
+pub async fn drive_assessment<S>(
+    io: &mut S,
+    imcs: Arc<ImcSet>,
+    attributes: ConnectionAttributes,
+    connection: ConnectionId,
+    timeout: Duration,
+) -> Result<Outcome, LinkError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let start = Instant::now();
+    let end = start + timeout;
+    let mut pt = PtSession::new(SessionConfig::bsi(Role::Client), start);
+    let mut tncc = Tncc::new(imcs, connection, attributes, TnccConfig::default());
+    pt.start(start)
+        .map_err(|e| LinkError::permanent(format!("PT-TLS: {e}")))?;
+    let mut outcome: Option<Outcome> = None;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        while let Some(ev) = pt.poll_event() {
+            let now = Instant::now();
+            let step = match ev {
+                Event::Ready => Some(tncc.start(now).await),
+                Event::Batch(b) => Some(tncc.receive(&b, now).await),
+                Event::Closed(reason) => {
+                    flush(io, &mut pt).await?;
+                    let _ = io.shutdown().await;
+                    return match outcome.or_else(|| tncc.outcome().cloned()) {
+                        Some(o) => Ok(o),
+                        None => Err(LinkError::permanent(format!(
+                            "PT-TLS session closed before a result: {reason:?}"
+                        ))),
+                    };
+                }
+                Event::PeerError { vendor, code } => {
+                    tracing::warn!(?vendor, ?code, "non-fatal PT-TLS error from the GWA");
+                    None
+                }
+                _ => None,
+            };
+            if let Some(step) = step {
+                if let Some(batch) = step.batch {
+                    pt.send_batch(&batch, now)
+                        .map_err(|e| LinkError::permanent(format!("PT-TLS: {e}")))?;
+                }
+                if let Some(o) = step.outcome {
+                    outcome = Some(o);
+                    pt.close();
+                }
+            }
+        }
+        flush(io, &mut pt).await?;
+        let now = Instant::now();
+        if now >= end {
+            return Err(LinkError::transient("assessment timed out"));
+        }
+        let wait = tncc
+            .next_deadline()
+            .map_or(end, |d| d.min(end))
+            .saturating_duration_since(now);
+        match tokio::time::timeout(wait, io.read(&mut buf)).await {
+            Err(_) => {
+                let step = tncc.handle_timeout(Instant::now()).await;
+                if let Some(o) = step.outcome {
+                    outcome = Some(o);
+                    pt.close();
+                }
+            }
+            Ok(Err(e)) => {
+                return Err(LinkError {
+                    class: classify_io(&e),
+                    msg: format!("reading from the GWA: {e}"),
+                });
+            }
+            Ok(Ok(0)) => {
+                return match outcome.or_else(|| tncc.outcome().cloned()) {
+                    Some(o) => Ok(o),
+                    None => Err(LinkError::transient(
+                        "the GWA closed the connection before the result",
+                    )),
+                };
+            }
+            Ok(Ok(n)) => {
+                if let Err(e) = pt.feed(&buf[..n], Instant::now()) {
+                    flush(io, &mut pt).await?;
+                    return Err(LinkError::permanent(format!("PT-TLS: {e}")));
+                }
+            }
+        }
+    }
+}
+
+async fn flush<S: AsyncWrite + Unpin>(io: &mut S, pt: &mut PtSession) -> Result<(), LinkError> {
+    let tx = pt.take_transmit();
+    if !tx.is_empty() {
+        io.write_all(&tx).await.map_err(|e| LinkError {
+            class: classify_io(&e),
+            msg: format!("writing to the GWA: {e}"),
+        })?;
+        io.flush().await.map_err(|e| LinkError {
+            class: classify_io(&e),
+            msg: format!("writing to the GWA: {e}"),
+        })?;
+    }
+    Ok(())
+}
