@@ -739,3 +739,42 @@ pub fn hex(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
 }
+
+#[test]
+fn connection_attributes_reach_the_plugins() {
+    use tnc_imc_api::{ChannelBindingKind, PeerIdentity};
+    let s = setup([1, 1]);
+    let mut imvset = ImvSet::new();
+    for i in &s.imvs {
+        imvset.add(i.clone());
+    }
+    let attrs = ConnectionAttributes::default()
+        .with_channel_binding(ChannelBindingKind::TlsUnique, vec![7; 12])
+        .with_peer_identity(PeerIdentity {
+            subject: "CN=EMH0012345678".into(),
+            ..Default::default()
+        });
+    let limits = tnc_iftnccs::Limits {
+        max_message_size: 65_490,
+        max_round_trips: 10,
+        ..Default::default()
+    };
+    let mut tncs = Tncs::new(
+        Arc::new(imvset),
+        ConnectionId(3),
+        attrs,
+        TncsConfig {
+            limits,
+            ..TncsConfig::default()
+        },
+    );
+    let cdata = tnc_iftnccs::encode_batch(Role::Client, BatchType::CDATA, &[]).unwrap();
+    block_on(tncs.receive(&cdata, Instant::now()));
+    assert_eq!(
+        log_contains(
+            &s.log,
+            "imv-os: attrs binding=Some((TlsUnique, 12)) peer=Some(\"CN=EMH0012345678\") max_msg=65490 max_rt=10"
+        ),
+        1
+    );
+}

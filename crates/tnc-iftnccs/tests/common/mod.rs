@@ -171,6 +171,14 @@ impl Imv for TestImv {
         self.log(format!("state {state:?}"));
         if state == ConnectionState::HANDSHAKE {
             self.count.lock().unwrap().insert(ctx.connection().0, 0);
+            let a = ctx.attributes();
+            self.log(format!(
+                "attrs binding={:?} peer={:?} max_msg={} max_rt={}",
+                a.channel_binding.as_ref().map(|b| (b.kind, b.data.len())),
+                a.peer_identity.as_ref().map(|p| p.subject.as_str()),
+                a.max_message_size,
+                a.max_round_trips
+            ));
         }
         Ok(())
     }
