@@ -135,8 +135,10 @@ mod tests {
     use tnc_wire::Pen;
 
     fn ctx(max: u32) -> Context {
-        let mut a = ConnectionAttributes::default();
-        a.max_message_size = max;
+        let a = ConnectionAttributes {
+            max_message_size: max,
+            ..ConnectionAttributes::default()
+        };
         Context::new(PostureId(3), ConnectionId(1), Arc::new(a))
     }
 
