@@ -127,6 +127,7 @@ pub use error::Error;
 pub use message::{ErrorParameters, Message, PbError};
 pub use session::{Event, Limits, Session};
 pub use state::{Role, State};
+pub use tnc_wire::{MessageType, Pen};
 pub mod broker;
 pub use broker::{
     Decision, ImcSet, ImvSet, Outcome, RecommendationPolicy, Step, Tncc, TnccConfig, Tncs,

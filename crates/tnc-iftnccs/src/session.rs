@@ -193,6 +193,15 @@ impl Session {
         }
     }
 
+    /// A session that starts in `state` instead of Init — for tools that judge a single batch
+    /// (what would a receiver in the state where this batch type is legal answer?) and tests.
+    pub fn in_state(role: Role, limits: Limits, state: State) -> Self {
+        Session {
+            state,
+            ..Session::new(role, limits)
+        }
+    }
+
     /// This side's role.
     pub fn role(&self) -> Role {
         self.role
