@@ -5,6 +5,8 @@
 //!
 //! * [`pa_tnc`]: PA-TNC messages (RFC 5792, TCG IF-M) — attributes with typed
 //!   fields and the PA-TNC Error(s) a receiver would send back.
+//! * [`pb_tnc`]: PB-TNC batches (RFC 5793, IF-TNCCS 2.0) — messages with typed fields,
+//!   PB-PA bodies decoded as PA-TNC, and the PB-Error(s) a receiver would send back.
 //!
 //! [`input::parse`] accepts hex (whitespace ignored) or raw binary.
 //!
@@ -20,6 +22,7 @@
 
 pub mod input;
 pub mod pa_tnc;
+pub mod pb_tnc;
 pub mod text;
 
 /// The result of decoding one input: a human-readable rendering, one JSON

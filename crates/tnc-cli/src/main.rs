@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! tnc decode pa-tnc [FILE|-] [--json]
+//! tnc decode pb-tnc [FILE|-] [--json]
 //! ```
 //! Input is hex (whitespace ignored) or raw binary; without FILE (or with `-`)
 //! it is read from standard input. Exit status: 0 well-formed, 1 malformed input
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: tnc decode <layer> [FILE|-] [--json]\n\
 layers:\n  pa-tnc   PA-TNC message (RFC 5792, TCG IF-M)\n\
+  pb-tnc   PB-TNC batch (RFC 5793, TCG IF-TNCCS 2.0)\n\
 Input: hex (whitespace ignored) or raw binary; stdin when FILE is absent or '-'.\n";
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn run(args: &[String]) -> ExitCode {
             };
             let view = match *layer {
                 "pa-tnc" => tnc_cli::pa_tnc::view(&input),
+                "pb-tnc" => tnc_cli::pb_tnc::view(&input),
                 other => {
                     eprintln!("tnc: unknown layer '{other}'\n{USAGE}");
                     return ExitCode::from(2);
