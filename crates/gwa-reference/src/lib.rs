@@ -27,7 +27,10 @@
 
 pub mod config;
 mod error;
+pub mod imv;
 pub mod manifest;
+pub mod metrics;
+pub mod server;
 pub mod storage;
 pub mod time;
 
