@@ -8,7 +8,7 @@ use tnc_imc_api::{
     ReceivedMessage, RetryReason,
 };
 
-use super::{Decision, ImcSet, Outcome, Reason, Step, connection_state_for};
+use super::{Call, Decision, ImcSet, Outcome, Reason, Step, connection_state_for};
 use crate::consts::{AccessRecommendation, AssessmentResult, BatchType};
 use crate::error::Error;
 use crate::message::{Message, PbPa};
@@ -206,11 +206,7 @@ impl Tncc {
         }
     }
 
-    fn ctx(&self, id: PostureId) -> Context {
-        Context::new(id, self.connection, self.attributes.clone())
-    }
-
-    fn collect(&mut self, mut ctx: Context, res: Result<(), ApiError>, what: &str) {
+    fn collect(&mut self, mut ctx: Context, res: Result<(), ApiError>, what: &'static str) {
         if let Err(e) = res {
             tracing::warn!(connection = self.connection.0, imc = ctx.id().0, call = what, error = %e, "IMC call failed");
         }
@@ -231,55 +227,47 @@ impl Tncc {
         }
     }
 
+    async fn call(&mut self, which: Option<&[usize]>, call: Call<'_>) {
+        let (imcs, attrs) = (self.imcs.clone(), self.attributes.clone());
+        super::run(
+            &imcs,
+            which,
+            self.connection,
+            &attrs,
+            call,
+            |_, ctx, r, what| self.collect(ctx, r, what),
+        )
+        .await;
+    }
+
     async fn notify_all(&mut self, state: ConnectionState) {
-        let imcs = self.imcs.clone();
-        for e in &imcs.entries {
-            let mut ctx = self.ctx(e.id);
-            let r = e.plugin.notify_connection_change(&mut ctx, state).await;
-            self.collect(ctx, r, "notify_connection_change");
-        }
+        self.call(None, Call::Notify(state)).await;
     }
 
     async fn begin_handshake(&mut self) {
         self.notify_all(ConnectionState::HANDSHAKE).await;
-        let imcs = self.imcs.clone();
-        for e in &imcs.entries {
-            let mut ctx = self.ctx(e.id);
-            let r = e.plugin.begin_handshake(&mut ctx).await;
-            self.collect(ctx, r, "begin_handshake");
-        }
+        self.call(None, Call::BeginHandshake).await;
     }
 
     async fn deliver(&mut self, m: PaMessage) {
-        let imcs = self.imcs.clone();
-        let to = imcs.recipients(m.message_type, m.exclusive, m.collector);
+        let to = self
+            .imcs
+            .recipients(m.message_type, m.exclusive, m.collector);
         if to.is_empty() {
             tracing::debug!(connection = self.connection.0, r#type = %m.message_type, "PA message matches no IMC");
         }
-        for i in to {
-            let Some(e) = imcs.entries.get(i) else {
-                continue;
-            };
-            let mut ctx = self.ctx(e.id);
-            let msg = ReceivedMessage {
-                message_type: m.message_type,
-                exclusive: m.exclusive,
-                source: PostureId(m.validator),
-                destination: PostureId(m.collector),
-                body: &m.body,
-            };
-            let r = e.plugin.receive_message(&mut ctx, msg).await;
-            self.collect(ctx, r, "receive_message");
-        }
+        let msg = ReceivedMessage {
+            message_type: m.message_type,
+            exclusive: m.exclusive,
+            source: PostureId(m.validator),
+            destination: PostureId(m.collector),
+            body: &m.body,
+        };
+        self.call(Some(&to), Call::Receive(msg)).await;
     }
 
     async fn batch_ending(&mut self) {
-        let imcs = self.imcs.clone();
-        for e in &imcs.entries {
-            let mut ctx = self.ctx(e.id);
-            let r = e.plugin.batch_ending(&mut ctx).await;
-            self.collect(ctx, r, "batch_ending");
-        }
+        self.call(None, Call::BatchEnding).await;
     }
 
     fn send(&mut self, bt: BatchType, now: Instant) {

@@ -13,10 +13,15 @@ mod client;
 mod policy;
 mod server;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use tnc_imc_api::{Imc, MessageType, MessageTypeFilter, PostureId};
-use tnc_imv_api::Imv;
+use tnc_imc_api::{
+    ApiError, ConnectionAttributes, ConnectionId, ConnectionState, Context, Imc, MessageType,
+    MessageTypeFilter, PostureId, ReceivedMessage,
+};
+use tnc_imv_api::{Imv, ImvContext};
 
 pub use client::{Tncc, TnccConfig};
 pub use policy::{
@@ -185,5 +190,108 @@ impl PluginSet<dyn Imv> {
         for e in &self.entries {
             e.plugin.terminate().await;
         }
+    }
+}
+
+/// One plug-in callback, independent of the side.
+#[derive(Debug, Clone, Copy)]
+enum Call<'m> {
+    Notify(ConnectionState),
+    BeginHandshake,
+    Receive(ReceivedMessage<'m>),
+    BatchEnding,
+    SolicitRecommendation,
+}
+
+impl Call<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Call::Notify(_) => "notify_connection_change",
+            Call::BeginHandshake => "begin_handshake",
+            Call::Receive(_) => "receive_message",
+            Call::BatchEnding => "batch_ending",
+            Call::SolicitRecommendation => "solicit_recommendation",
+        }
+    }
+}
+
+type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send + 'a>>;
+
+/// What the brokers need from either plug-in trait.
+trait Plugin: Send + Sync {
+    type Ctx: Send;
+    fn context(
+        id: PostureId,
+        connection: ConnectionId,
+        attrs: Arc<ConnectionAttributes>,
+    ) -> Self::Ctx;
+    fn call<'a>(&'a self, ctx: &'a mut Self::Ctx, call: Call<'a>) -> CallFuture<'a>;
+}
+
+impl Plugin for dyn Imc {
+    type Ctx = Context;
+    fn context(
+        id: PostureId,
+        connection: ConnectionId,
+        attrs: Arc<ConnectionAttributes>,
+    ) -> Context {
+        Context::new(id, connection, attrs)
+    }
+    fn call<'a>(&'a self, ctx: &'a mut Context, call: Call<'a>) -> CallFuture<'a> {
+        match call {
+            Call::Notify(s) => self.notify_connection_change(ctx, s),
+            Call::BeginHandshake => self.begin_handshake(ctx),
+            Call::Receive(m) => self.receive_message(ctx, m),
+            Call::BatchEnding => self.batch_ending(ctx),
+            Call::SolicitRecommendation => Box::pin(async { Ok(()) }),
+        }
+    }
+}
+
+impl Plugin for dyn Imv {
+    type Ctx = ImvContext;
+    fn context(
+        id: PostureId,
+        connection: ConnectionId,
+        attrs: Arc<ConnectionAttributes>,
+    ) -> ImvContext {
+        ImvContext::new(id, connection, attrs)
+    }
+    fn call<'a>(&'a self, ctx: &'a mut ImvContext, call: Call<'a>) -> CallFuture<'a> {
+        match call {
+            Call::Notify(s) => self.notify_connection_change(ctx, s),
+            Call::BeginHandshake => Box::pin(async { Ok(()) }),
+            Call::Receive(m) => self.receive_message(ctx, m),
+            Call::BatchEnding => self.batch_ending(ctx),
+            Call::SolicitRecommendation => self.solicit_recommendation(ctx),
+        }
+    }
+}
+
+/// Makes `call` on the plug-ins of `set` at the indexes `which` (every plug-in when `None`), in
+/// order, each with a fresh context that `done` receives afterwards with the call's result.
+async fn run<T: Plugin + ?Sized>(
+    set: &PluginSet<T>,
+    which: Option<&[usize]>,
+    connection: ConnectionId,
+    attrs: &Arc<ConnectionAttributes>,
+    call: Call<'_>,
+    mut done: impl FnMut(usize, T::Ctx, Result<(), ApiError>, &'static str) + Send,
+) {
+    let all: Vec<usize>;
+    let which = match which {
+        Some(w) => w,
+        None => {
+            all = (0..set.entries.len()).collect();
+            &all
+        }
+    };
+    for &i in which {
+        let Some(e) = set.entries.get(i) else {
+            continue;
+        };
+        let mut ctx = T::context(e.id, connection, attrs.clone());
+        let r = e.plugin.call(&mut ctx, call).await;
+        done(i, ctx, r, call.name());
     }
 }

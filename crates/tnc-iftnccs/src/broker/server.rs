@@ -10,7 +10,7 @@ use tnc_imc_api::{
 use tnc_imv_api::{ImvContext, ReasonString, Recommendation, Remediation};
 
 use super::{
-    Decision, ImvSet, Outcome, Reason, RecommendationPolicy, Step, access_recommendation_for,
+    Call, Decision, ImvSet, Outcome, Reason, RecommendationPolicy, Step, access_recommendation_for,
     connection_state_for, select_reason,
 };
 use crate::consts::{AssessmentResult, BatchType, RemediationType};
@@ -192,10 +192,6 @@ impl Tncs {
         }
     }
 
-    fn ctx(&self, id: PostureId) -> ImvContext {
-        ImvContext::new(id, self.connection, self.attributes.clone())
-    }
-
     fn collect(
         &mut self,
         index: usize,
@@ -230,61 +226,50 @@ impl Tncs {
         }
     }
 
+    async fn call(&mut self, which: Option<&[usize]>, call: Call<'_>) {
+        let (imvs, attrs) = (self.imvs.clone(), self.attributes.clone());
+        super::run(
+            &imvs,
+            which,
+            self.connection,
+            &attrs,
+            call,
+            |i, ctx, r, what| self.collect(i, ctx, r, what),
+        )
+        .await;
+    }
+
     async fn notify_all(&mut self, state: ConnectionState) {
-        let imvs = self.imvs.clone();
-        for (i, e) in imvs.entries.iter().enumerate() {
-            let mut ctx = self.ctx(e.id);
-            let r = e.plugin.notify_connection_change(&mut ctx, state).await;
-            self.collect(i, ctx, r, "notify_connection_change");
-        }
+        self.call(None, Call::Notify(state)).await;
     }
 
     async fn deliver(&mut self, m: PaMessage) {
-        let imvs = self.imvs.clone();
-        let to = imvs.recipients(m.message_type, m.exclusive, m.validator);
+        let to = self
+            .imvs
+            .recipients(m.message_type, m.exclusive, m.validator);
         if to.is_empty() {
             tracing::debug!(connection = self.connection.0, r#type = %m.message_type, "PA message matches no IMV");
         }
-        for i in to {
-            let Some(e) = imvs.entries.get(i) else {
-                continue;
-            };
-            let mut ctx = self.ctx(e.id);
-            let msg = ReceivedMessage {
-                message_type: m.message_type,
-                exclusive: m.exclusive,
-                source: PostureId(m.collector),
-                destination: PostureId(m.validator),
-                body: &m.body,
-            };
-            let r = e.plugin.receive_message(&mut ctx, msg).await;
-            self.collect(i, ctx, r, "receive_message");
-        }
+        let msg = ReceivedMessage {
+            message_type: m.message_type,
+            exclusive: m.exclusive,
+            source: PostureId(m.collector),
+            destination: PostureId(m.validator),
+            body: &m.body,
+        };
+        self.call(Some(&to), Call::Receive(msg)).await;
     }
 
     async fn batch_ending(&mut self) {
-        let imvs = self.imvs.clone();
-        for (i, e) in imvs.entries.iter().enumerate() {
-            let mut ctx = self.ctx(e.id);
-            let r = e.plugin.batch_ending(&mut ctx).await;
-            self.collect(i, ctx, r, "batch_ending");
-        }
+        self.call(None, Call::BatchEnding).await;
     }
 
+    /// Asks every IMV that has not provided a recommendation yet for one.
     async fn solicit(&mut self) {
-        let imvs = self.imvs.clone();
-        for (i, e) in imvs.entries.iter().enumerate() {
-            if self
-                .imv_state
-                .get(i)
-                .is_some_and(|s| s.recommendation.is_some())
-            {
-                continue;
-            }
-            let mut ctx = self.ctx(e.id);
-            let r = e.plugin.solicit_recommendation(&mut ctx).await;
-            self.collect(i, ctx, r, "solicit_recommendation");
-        }
+        let missing: Vec<usize> = (0..self.imv_state.len())
+            .filter(|&i| self.imv_state[i].recommendation.is_none())
+            .collect();
+        self.call(Some(&missing), Call::SolicitRecommendation).await;
     }
 
     /// New handshake: recommendations, reasons and remediation are forgotten, IMVs told HANDSHAKE.
