@@ -8,12 +8,13 @@ use tnc_imc_api::{
     ReceivedMessage, RetryReason,
 };
 
-use super::{Call, Decision, ImcSet, Outcome, Reason, Step, connection_state_for};
+use super::{Call, Core, Decision, ImcSet, Outcome, Reason, Step, connection_state_for};
 use crate::consts::{AccessRecommendation, AssessmentResult, BatchType};
-use crate::error::Error;
 use crate::message::{Message, PbPa};
-use crate::session::{CloseReason, Event, Limits, PaMessage, Session};
+use crate::session::{Event, Limits, PaMessage, Session};
 use crate::state::{Role, State};
+
+use tnc_imc_api::Imc;
 
 /// Configuration of a [`Tncc`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,10 +42,7 @@ impl Default for TnccConfig {
 /// to the subscribed IMCs, sends their answers, reports the decision to them and ends the
 /// session.
 pub struct Tncc {
-    session: Session,
-    imcs: Arc<ImcSet>,
-    connection: ConnectionId,
-    attributes: Arc<ConnectionAttributes>,
+    core: Core<dyn Imc>,
     config: TnccConfig,
     started: bool,
     retry: Option<RetryReason>,
@@ -52,17 +50,11 @@ pub struct Tncc {
     access: Option<AccessRecommendation>,
     reasons: Vec<Reason>,
     remediation: Vec<crate::session::RemediationInfo>,
-    decision: Option<Decision>,
-    outcome: Option<Outcome>,
 }
 
 impl core::fmt::Debug for Tncc {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Tncc")
-            .field("connection", &self.connection)
-            .field("state", &self.session.state())
-            .field("outcome", &self.outcome)
-            .finish_non_exhaustive()
+        self.core.debug(f, "Tncc")
     }
 }
 
@@ -76,16 +68,11 @@ impl Tncc {
         config: TnccConfig,
     ) -> Self {
         let mut attributes = attributes;
-        attributes.max_message_size = config.limits.max_message_size;
-        attributes.max_round_trips = config.limits.max_round_trips;
         if !config.preferred_language.is_empty() {
             attributes.preferred_language = Some(config.preferred_language.clone());
         }
         Self {
-            session: Session::new(Role::Client, config.limits),
-            imcs,
-            connection,
-            attributes: Arc::new(attributes),
+            core: Core::new(Role::Client, config.limits, imcs, connection, attributes),
             config,
             started: false,
             retry: None,
@@ -93,73 +80,62 @@ impl Tncc {
             access: None,
             reasons: Vec::new(),
             remediation: Vec::new(),
-            decision: None,
-            outcome: None,
         }
     }
 
     /// The PB-TNC state.
     pub fn state(&self) -> State {
-        self.session.state()
+        self.core.session.state()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.session.next_deadline()
+        self.core.session.next_deadline()
     }
 
     /// The outcome, once the session is over.
     pub fn outcome(&self) -> Option<&Outcome> {
-        self.outcome.as_ref()
+        self.core.outcome.as_ref()
     }
 
     /// The underlying session (read-only).
     pub fn session(&self) -> &Session {
-        &self.session
+        &self.core.session
     }
 
     /// Starts the assessment: IMCs are told CREATE and HANDSHAKE and asked to begin; the
     /// returned step carries the first CDATA batch (with PB-Language-Preference).
     pub async fn start(&mut self, now: Instant) -> Step {
-        if self.started || self.session.state() != State::Init {
-            return self.step();
+        if self.started || self.core.session.state() != State::Init {
+            return self.core.step();
         }
         self.started = true;
         if !self.config.preferred_language.is_empty() {
             let mut buf = String::new();
             let lp = Message::language_preference(&self.config.preferred_language, &mut buf);
-            if let Err(e) = self.session.queue(&lp) {
+            if let Err(e) = self.core.session.queue(&lp) {
                 tracing::warn!(error = %e, "cannot queue PB-Language-Preference");
             }
         }
         self.notify_all(ConnectionState::CREATE).await;
         self.begin_handshake().await;
-        self.send(BatchType::CDATA, now);
-        self.step()
+        self.core.send(BatchType::CDATA, now);
+        self.core.step()
     }
 
     /// Processes one batch from the server and returns what to do next.
     pub async fn receive(&mut self, batch: &[u8], now: Instant) -> Step {
-        if let Err(e) = self.session.receive_batch(batch, now) {
-            tracing::warn!(connection = self.connection.0, error = %e, "PB-TNC batch refused");
+        if let Err(e) = self.core.session.receive_batch(batch, now) {
+            tracing::warn!(connection = self.core.connection.0, error = %e, "PB-TNC batch refused");
         }
         self.drain(now).await;
-        self.step()
+        self.core.step()
     }
 
     /// Call when [`next_deadline`](Self::next_deadline) has passed (e.g. an IMC did not
     /// answer, or the server is silent): the session is closed with a fatal Local Error.
     pub async fn handle_timeout(&mut self, now: Instant) -> Step {
-        if !self.session.handle_timeout(now) {
-            return Step::default();
-        }
-        tracing::warn!(
-            connection = self.connection.0,
-            "PB-TNC turn deadline expired"
-        );
-        // events left over from an abandoned call are stale: only the close is processed
-        self.drain_closed().await;
-        self.step()
+        self.core.handle_timeout(now).await
     }
 
     /// Asks for a new assessment on a connection that stayed open after the decision
@@ -167,48 +143,26 @@ impl Tncc {
     /// returned. In any other state the request is kept and honoured when the next RESULT
     /// arrives (instead of closing).
     pub async fn request_retry(&mut self, now: Instant) -> Step {
-        if self.session.state() == State::Decided {
+        if self.core.session.state() == State::Decided {
             self.retry = None;
-            self.decision = None;
+            self.core.decision = None;
             self.begin_handshake().await;
-            self.send(BatchType::CRETRY, now);
+            self.core.send(BatchType::CRETRY, now);
         } else {
             self.retry = Some(RetryReason::IMC_PERIODIC);
         }
-        self.step()
+        self.core.step()
     }
 
     /// Ends the session now with an empty CLOSE batch (e.g. when the application shuts down or
     /// after a decision on a connection that stayed open). IMCs are told DELETE.
     pub async fn close(&mut self) -> Step {
-        if self.session.close(None).is_ok() {
-            self.drain_closed().await;
-        }
-        self.step()
-    }
-
-    async fn drain_closed(&mut self) {
-        while let Some(ev) = self.session.poll_event() {
-            if let Event::Closed(reason) = ev {
-                self.closed(reason).await;
-            }
-        }
-    }
-
-    fn step(&mut self) -> Step {
-        Step {
-            batch: self.session.poll_batch(),
-            outcome: if self.session.is_ended() {
-                self.outcome.clone()
-            } else {
-                None
-            },
-        }
+        self.core.close().await
     }
 
     fn collect(&mut self, mut ctx: Context, res: Result<(), ApiError>, what: &'static str) {
         if let Err(e) = res {
-            tracing::warn!(connection = self.connection.0, imc = ctx.id().0, call = what, error = %e, "IMC call failed");
+            tracing::warn!(connection = self.core.connection.0, imc = ctx.id().0, call = what, error = %e, "IMC call failed");
         }
         if let Some(r) = ctx.take_retry_request() {
             self.retry = Some(r);
@@ -221,18 +175,18 @@ impl Tncc {
                 validator: m.destination.0,
                 body: &m.body,
             });
-            if let Err(e) = self.session.queue(&pa) {
-                tracing::warn!(connection = self.connection.0, error = %e, "PA message dropped");
+            if let Err(e) = self.core.session.queue(&pa) {
+                tracing::warn!(connection = self.core.connection.0, error = %e, "PA message dropped");
             }
         }
     }
 
     async fn call(&mut self, which: Option<&[usize]>, call: Call<'_>) {
-        let (imcs, attrs) = (self.imcs.clone(), self.attributes.clone());
+        let (imcs, attrs) = (self.core.plugins.clone(), self.core.attributes.clone());
         super::run(
             &imcs,
             which,
-            self.connection,
+            self.core.connection,
             &attrs,
             call,
             |_, ctx, r, what| self.collect(ctx, r, what),
@@ -251,10 +205,11 @@ impl Tncc {
 
     async fn deliver(&mut self, m: PaMessage) {
         let to = self
-            .imcs
+            .core
+            .plugins
             .recipients(m.message_type, m.exclusive, m.collector);
         if to.is_empty() {
-            tracing::debug!(connection = self.connection.0, r#type = %m.message_type, "PA message matches no IMC");
+            tracing::debug!(connection = self.core.connection.0, r#type = %m.message_type, "PA message matches no IMC");
         }
         let msg = ReceivedMessage {
             message_type: m.message_type,
@@ -270,27 +225,8 @@ impl Tncc {
         self.call(None, Call::BatchEnding).await;
     }
 
-    fn send(&mut self, bt: BatchType, now: Instant) {
-        if let Err(e) = self.session.send_batch(bt, now) {
-            tracing::warn!(connection = self.connection.0, error = %e, "cannot send batch");
-            let _ = self
-                .session
-                .close(Some(&Error::Local("internal state error")));
-        }
-    }
-
-    async fn closed(&mut self, reason: CloseReason) {
-        self.notify_all(ConnectionState::DELETE).await;
-        self.outcome = Some(match (&self.decision, reason) {
-            (Some(d), CloseReason::PeerClosed | CloseReason::LocalClose) => {
-                Outcome::Decided(d.clone())
-            }
-            (_, reason) => Outcome::Failed(reason),
-        });
-    }
-
     async fn drain(&mut self, now: Instant) {
-        while let Some(ev) = self.session.poll_event() {
+        while let Some(ev) = self.core.session.poll_event() {
             match ev {
                 Event::BatchStarted {
                     batch_type: BatchType::RESULT,
@@ -311,10 +247,10 @@ impl Tncc {
                     offset,
                     ..
                 } => {
-                    tracing::warn!(connection = self.connection.0, fatal, code = %code, ?offset, "PB-Error from the server");
+                    tracing::warn!(connection = self.core.connection.0, fatal, code = %code, ?offset, "PB-Error from the server");
                 }
                 Event::BatchEnded { batch_type } => self.end_of_batch(batch_type, now).await,
-                Event::Closed(reason) => self.closed(reason).await,
+                Event::Closed(reason) => self.core.closed(reason).await,
                 _ => {}
             }
         }
@@ -330,29 +266,29 @@ impl Tncc {
                     reasons: core::mem::take(&mut self.reasons),
                     remediation: core::mem::take(&mut self.remediation),
                 };
-                self.decision = Some(decision);
+                self.core.decision = Some(decision);
                 self.notify_all(connection_state_for(access)).await;
                 if self.retry.take().is_some() {
                     self.begin_handshake().await;
-                    self.send(BatchType::CRETRY, now);
+                    self.core.send(BatchType::CRETRY, now);
                 } else if self.config.close_after_result {
-                    let _ = self.session.close(None);
+                    let _ = self.core.session.close(None);
                 }
             }
             BatchType::SRETRY => {
-                self.decision = None;
+                self.core.decision = None;
                 self.retry = None;
                 self.begin_handshake().await;
-                let bt = if self.session.state() == State::ClientWorking {
+                let bt = if self.core.session.state() == State::ClientWorking {
                     BatchType::CDATA
                 } else {
                     BatchType::CRETRY
                 };
-                self.send(bt, now);
+                self.core.send(bt, now);
             }
             _ => {
                 self.batch_ending().await;
-                self.send(BatchType::CDATA, now);
+                self.core.send(BatchType::CDATA, now);
             }
         }
     }

@@ -29,8 +29,12 @@ pub use policy::{
 };
 pub use server::{Tncs, TncsConfig};
 
-use crate::consts::{AccessRecommendation, AssessmentResult};
-use crate::session::{CloseReason, RemediationInfo};
+use std::time::Instant;
+
+use crate::consts::{AccessRecommendation, AssessmentResult, BatchType};
+use crate::error::Error;
+use crate::session::{CloseReason, Event, Limits, RemediationInfo, Session};
+use crate::state::Role;
 
 /// What a broker asks its transport to do after a call.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -293,5 +297,117 @@ async fn run<T: Plugin + ?Sized>(
         let mut ctx = T::context(e.id, connection, attrs.clone());
         let r = e.plugin.call(&mut ctx, call).await;
         done(i, ctx, r, call.name());
+    }
+}
+
+/// What both brokers keep: the session, the plug-ins and the connection, the decision and the
+/// outcome, and the steps that do not depend on the side.
+struct Core<T: ?Sized> {
+    session: Session,
+    plugins: Arc<PluginSet<T>>,
+    connection: ConnectionId,
+    attributes: Arc<ConnectionAttributes>,
+    decision: Option<Decision>,
+    outcome: Option<Outcome>,
+}
+
+impl<T: Plugin + ?Sized> Core<T> {
+    fn new(
+        role: Role,
+        limits: Limits,
+        plugins: Arc<PluginSet<T>>,
+        connection: ConnectionId,
+        mut attributes: ConnectionAttributes,
+    ) -> Self {
+        attributes.max_message_size = limits.max_message_size;
+        attributes.max_round_trips = limits.max_round_trips;
+        Core {
+            session: Session::new(role, limits),
+            plugins,
+            connection,
+            attributes: Arc::new(attributes),
+            decision: None,
+            outcome: None,
+        }
+    }
+
+    fn debug(&self, f: &mut core::fmt::Formatter<'_>, name: &str) -> core::fmt::Result {
+        f.debug_struct(name)
+            .field("connection", &self.connection)
+            .field("state", &self.session.state())
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+
+    /// The next batch, and the outcome once the session is over.
+    fn step(&mut self) -> Step {
+        Step {
+            batch: self.session.poll_batch(),
+            outcome: if self.session.is_ended() {
+                self.outcome.clone()
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Sends a batch; a refusal (a broker bug) closes the session with a Local Error.
+    fn send(&mut self, bt: BatchType, now: Instant) {
+        if let Err(e) = self.session.send_batch(bt, now) {
+            tracing::warn!(connection = self.connection.0, error = %e, "cannot send batch");
+            let _ = self
+                .session
+                .close(Some(&Error::Local("internal state error")));
+        }
+    }
+
+    /// The session ended: plug-ins are told DELETE and the outcome is fixed.
+    async fn closed(&mut self, reason: CloseReason) {
+        let (plugins, attrs, conn) = (
+            self.plugins.clone(),
+            self.attributes.clone(),
+            self.connection,
+        );
+        run(&plugins, None, conn, &attrs, Call::Notify(ConnectionState::DELETE), |_, _, r, what| {
+            if let Err(e) = r {
+                tracing::warn!(connection = conn.0, call = what, error = %e, "plug-in call failed");
+            }
+        })
+        .await;
+        self.outcome = Some(match (&self.decision, reason) {
+            (Some(d), CloseReason::PeerClosed | CloseReason::LocalClose) => {
+                Outcome::Decided(d.clone())
+            }
+            (_, reason) => Outcome::Failed(reason),
+        });
+    }
+
+    /// Processes only the close among the pending events (the others are stale).
+    async fn drain_closed(&mut self) {
+        while let Some(ev) = self.session.poll_event() {
+            if let Event::Closed(reason) = ev {
+                self.closed(reason).await;
+            }
+        }
+    }
+
+    async fn handle_timeout(&mut self, now: Instant) -> Step {
+        if !self.session.handle_timeout(now) {
+            return Step::default();
+        }
+        tracing::warn!(
+            connection = self.connection.0,
+            "PB-TNC turn deadline expired"
+        );
+        // events left over from an abandoned call are stale: only the close is processed
+        self.drain_closed().await;
+        self.step()
+    }
+
+    async fn close(&mut self) -> Step {
+        if self.session.close(None).is_ok() {
+            self.drain_closed().await;
+        }
+        self.step()
     }
 }

@@ -10,18 +10,19 @@ use tnc_imc_api::{
 use tnc_imv_api::{ImvContext, ReasonString, Recommendation, Remediation};
 
 use super::{
-    Call, Decision, ImvSet, Outcome, Reason, RecommendationPolicy, Step, access_recommendation_for,
-    connection_state_for, select_reason,
+    Call, Core, Decision, ImvSet, Outcome, Reason, RecommendationPolicy, Step,
+    access_recommendation_for, connection_state_for, select_reason,
 };
 use crate::consts::{AssessmentResult, BatchType, RemediationType};
-use crate::error::Error;
 use crate::message::{
     LanguagePreference, Message, PbPa, ReasonString as PbReason, RemediationParameters,
     RemediationParams,
 };
-use crate::session::{CloseReason, Event, Limits, PaMessage, RemediationInfo, Session};
+use crate::session::{Event, Limits, PaMessage, RemediationInfo, Session};
 use crate::state::{Role, State};
 use tnc_wire::Pen;
+
+use tnc_imv_api::Imv;
 
 /// Configuration of a [`Tncs`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -43,26 +44,17 @@ struct ImvState {
 /// The TNC server of one connection: delivers the client's PA messages to the subscribed IMVs,
 /// sends their answers, solicits and combines their recommendations and sends the RESULT.
 pub struct Tncs {
-    session: Session,
-    imvs: Arc<ImvSet>,
-    connection: ConnectionId,
-    attributes: Arc<ConnectionAttributes>,
+    core: Core<dyn Imv>,
     config: TncsConfig,
     started: bool,
     imv_state: Vec<ImvState>,
     retry: Option<RetryReason>,
     batch_had_messages: bool,
-    decision: Option<Decision>,
-    outcome: Option<Outcome>,
 }
 
 impl core::fmt::Debug for Tncs {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Tncs")
-            .field("connection", &self.connection)
-            .field("state", &self.session.state())
-            .field("outcome", &self.outcome)
-            .finish_non_exhaustive()
+        self.core.debug(f, "Tncs")
     }
 }
 
@@ -74,53 +66,45 @@ impl Tncs {
         attributes: ConnectionAttributes,
         config: TncsConfig,
     ) -> Self {
-        let mut attributes = attributes;
-        attributes.max_message_size = config.limits.max_message_size;
-        attributes.max_round_trips = config.limits.max_round_trips;
         let n = imvs.len();
         Self {
-            session: Session::new(Role::Server, config.limits),
-            imvs,
-            connection,
-            attributes: Arc::new(attributes),
+            core: Core::new(Role::Server, config.limits, imvs, connection, attributes),
             config,
             started: false,
             imv_state: vec![ImvState::default(); n],
             retry: None,
             batch_had_messages: false,
-            decision: None,
-            outcome: None,
         }
     }
 
     /// The PB-TNC state.
     pub fn state(&self) -> State {
-        self.session.state()
+        self.core.session.state()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.session.next_deadline()
+        self.core.session.next_deadline()
     }
 
     /// The outcome, once the session is over.
     pub fn outcome(&self) -> Option<&Outcome> {
-        self.outcome.as_ref()
+        self.core.outcome.as_ref()
     }
 
     /// The decision sent in the last RESULT, if any.
     pub fn decision(&self) -> Option<&Decision> {
-        self.decision.as_ref()
+        self.core.decision.as_ref()
     }
 
     /// The connection attributes as the IMVs see them (incl. the client's language).
     pub fn attributes(&self) -> &ConnectionAttributes {
-        &self.attributes
+        &self.core.attributes
     }
 
     /// The underlying session (read-only).
     pub fn session(&self) -> &Session {
-        &self.session
+        &self.core.session
     }
 
     /// Processes one batch from the client and returns what to do next.
@@ -130,26 +114,17 @@ impl Tncs {
             self.notify_all(ConnectionState::CREATE).await;
             self.notify_all(ConnectionState::HANDSHAKE).await;
         }
-        if let Err(e) = self.session.receive_batch(batch, now) {
-            tracing::warn!(connection = self.connection.0, error = %e, "PB-TNC batch refused");
+        if let Err(e) = self.core.session.receive_batch(batch, now) {
+            tracing::warn!(connection = self.core.connection.0, error = %e, "PB-TNC batch refused");
         }
         self.drain(now).await;
-        self.step()
+        self.core.step()
     }
 
     /// Call when [`next_deadline`](Self::next_deadline) has passed: the session is closed with
     /// a fatal Local Error.
     pub async fn handle_timeout(&mut self, now: Instant) -> Step {
-        if !self.session.handle_timeout(now) {
-            return Step::default();
-        }
-        tracing::warn!(
-            connection = self.connection.0,
-            "PB-TNC turn deadline expired"
-        );
-        // events left over from an abandoned call are stale: only the close is processed
-        self.drain_closed().await;
-        self.step()
+        self.core.handle_timeout(now).await
     }
 
     /// Asks the client for a new assessment. In Decided (the client kept the connection open)
@@ -157,39 +132,17 @@ impl Tncs {
     /// Otherwise the request is kept and honoured after the next received batch, as if an IMV
     /// had asked.
     pub async fn request_retry(&mut self, reason: RetryReason, now: Instant) -> Step {
-        if self.session.state() == State::Decided {
-            self.send(BatchType::SRETRY, now);
+        if self.core.session.state() == State::Decided {
+            self.core.send(BatchType::SRETRY, now);
         } else {
             self.retry = Some(reason);
         }
-        self.step()
+        self.core.step()
     }
 
     /// Ends the session now with an empty CLOSE batch; IMVs are told DELETE.
     pub async fn close(&mut self) -> Step {
-        if self.session.close(None).is_ok() {
-            self.drain_closed().await;
-        }
-        self.step()
-    }
-
-    async fn drain_closed(&mut self) {
-        while let Some(ev) = self.session.poll_event() {
-            if let Event::Closed(reason) = ev {
-                self.closed(reason).await;
-            }
-        }
-    }
-
-    fn step(&mut self) -> Step {
-        Step {
-            batch: self.session.poll_batch(),
-            outcome: if self.session.is_ended() {
-                self.outcome.clone()
-            } else {
-                None
-            },
-        }
+        self.core.close().await
     }
 
     fn collect(
@@ -200,7 +153,7 @@ impl Tncs {
         what: &str,
     ) {
         if let Err(e) = res {
-            tracing::warn!(connection = self.connection.0, imv = ctx.id().0, call = what, error = %e, "IMV call failed");
+            tracing::warn!(connection = self.core.connection.0, imv = ctx.id().0, call = what, error = %e, "IMV call failed");
         }
         if let Some(r) = ctx.take_retry_request() {
             self.retry = Some(r);
@@ -220,18 +173,18 @@ impl Tncs {
                 validator: ctx.id().0,
                 body: &m.body,
             });
-            if let Err(e) = self.session.queue(&pa) {
-                tracing::warn!(connection = self.connection.0, error = %e, "PA message dropped");
+            if let Err(e) = self.core.session.queue(&pa) {
+                tracing::warn!(connection = self.core.connection.0, error = %e, "PA message dropped");
             }
         }
     }
 
     async fn call(&mut self, which: Option<&[usize]>, call: Call<'_>) {
-        let (imvs, attrs) = (self.imvs.clone(), self.attributes.clone());
+        let (imvs, attrs) = (self.core.plugins.clone(), self.core.attributes.clone());
         super::run(
             &imvs,
             which,
-            self.connection,
+            self.core.connection,
             &attrs,
             call,
             |i, ctx, r, what| self.collect(i, ctx, r, what),
@@ -245,10 +198,11 @@ impl Tncs {
 
     async fn deliver(&mut self, m: PaMessage) {
         let to = self
-            .imvs
+            .core
+            .plugins
             .recipients(m.message_type, m.exclusive, m.validator);
         if to.is_empty() {
-            tracing::debug!(connection = self.connection.0, r#type = %m.message_type, "PA message matches no IMV");
+            tracing::debug!(connection = self.core.connection.0, r#type = %m.message_type, "PA message matches no IMV");
         }
         let msg = ReceivedMessage {
             message_type: m.message_type,
@@ -277,31 +231,12 @@ impl Tncs {
         for s in &mut self.imv_state {
             *s = ImvState::default();
         }
-        self.decision = None;
+        self.core.decision = None;
         self.notify_all(ConnectionState::HANDSHAKE).await;
     }
 
-    fn send(&mut self, bt: BatchType, now: Instant) {
-        if let Err(e) = self.session.send_batch(bt, now) {
-            tracing::warn!(connection = self.connection.0, error = %e, "cannot send batch");
-            let _ = self
-                .session
-                .close(Some(&Error::Local("internal state error")));
-        }
-    }
-
-    async fn closed(&mut self, reason: CloseReason) {
-        self.notify_all(ConnectionState::DELETE).await;
-        self.outcome = Some(match (&self.decision, reason) {
-            (Some(d), CloseReason::PeerClosed | CloseReason::LocalClose) => {
-                Outcome::Decided(d.clone())
-            }
-            (_, reason) => Outcome::Failed(reason),
-        });
-    }
-
     async fn drain(&mut self, now: Instant) {
-        while let Some(ev) = self.session.poll_event() {
+        while let Some(ev) = self.core.session.poll_event() {
             match ev {
                 Event::BatchStarted { batch_type } => {
                     self.batch_had_messages = false;
@@ -315,7 +250,7 @@ impl Tncs {
                     self.deliver(m).await;
                 }
                 Event::LanguagePreference(l) => {
-                    Arc::make_mut(&mut self.attributes).preferred_language = Some(l);
+                    Arc::make_mut(&mut self.core.attributes).preferred_language = Some(l);
                 }
                 Event::PeerError {
                     fatal,
@@ -323,10 +258,10 @@ impl Tncs {
                     offset,
                     ..
                 } => {
-                    tracing::warn!(connection = self.connection.0, fatal, code = %code, ?offset, "PB-Error from the client");
+                    tracing::warn!(connection = self.core.connection.0, fatal, code = %code, ?offset, "PB-Error from the client");
                 }
                 Event::BatchEnded { .. } => self.end_of_batch(now).await,
-                Event::Closed(reason) => self.closed(reason).await,
+                Event::Closed(reason) => self.core.closed(reason).await,
                 _ => {}
             }
         }
@@ -334,20 +269,21 @@ impl Tncs {
 
     async fn end_of_batch(&mut self, now: Instant) {
         self.batch_ending().await;
-        if self.retry.is_some() && self.session.can_send(BatchType::SRETRY) {
+        if self.retry.is_some() && self.core.session.can_send(BatchType::SRETRY) {
             // an IMV asked for a new handshake before the decision: start over
             self.retry = None;
             self.restart().await;
-            self.send(BatchType::SRETRY, now);
+            self.core.send(BatchType::SRETRY, now);
             return;
         }
         let all_provided = self.imv_state.iter().all(|s| s.recommendation.is_some());
-        let limit_reached = self.session.round_trips() >= self.session.limits().max_round_trips;
+        let limit_reached =
+            self.core.session.round_trips() >= self.core.session.limits().max_round_trips;
         if all_provided || !self.batch_had_messages || limit_reached {
             self.solicit().await;
             self.send_result(now).await;
         } else {
-            self.send(BatchType::SDATA, now);
+            self.core.send(BatchType::SDATA, now);
         }
     }
 
@@ -366,6 +302,7 @@ impl Tncs {
         let access = access_recommendation_for(final_rec.action);
         let assessment = AssessmentResult(final_rec.evaluation.0);
         let lang_value = self
+            .core
             .attributes
             .preferred_language
             .as_ref()
@@ -423,17 +360,17 @@ impl Tncs {
             }));
         }
         for m in &msgs {
-            if let Err(e) = self.session.queue(m) {
-                tracing::warn!(connection = self.connection.0, error = %e, "RESULT message dropped");
+            if let Err(e) = self.core.session.queue(m) {
+                tracing::warn!(connection = self.core.connection.0, error = %e, "RESULT message dropped");
             }
         }
-        self.decision = Some(Decision {
+        self.core.decision = Some(Decision {
             recommendation: access,
             assessment,
             reasons,
             remediation,
         });
-        self.send(BatchType::RESULT, now);
+        self.core.send(BatchType::RESULT, now);
         self.notify_all(connection_state_for(access)).await;
     }
 }
