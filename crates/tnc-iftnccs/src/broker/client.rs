@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tnc_imc_api::{
-    ApiError, ConnectionAttributes, ConnectionId, ConnectionState, Context, PostureId,
-    ReceivedMessage, RetryReason,
+    ApiError, ConnectionAttributes, ConnectionId, ConnectionState, Context, RetryReason,
 };
 
 use super::{Call, Core, Decision, ImcSet, Outcome, Reason, Step, connection_state_for};
@@ -204,20 +203,7 @@ impl Tncc {
     }
 
     async fn deliver(&mut self, m: PaMessage) {
-        let to = self
-            .core
-            .plugins
-            .recipients(m.message_type, m.exclusive, m.collector);
-        if to.is_empty() {
-            tracing::debug!(connection = self.core.connection.0, r#type = %m.message_type, "PA message matches no IMC");
-        }
-        let msg = ReceivedMessage {
-            message_type: m.message_type,
-            exclusive: m.exclusive,
-            source: PostureId(m.validator),
-            destination: PostureId(m.collector),
-            body: &m.body,
-        };
+        let (to, msg) = self.core.route(&m);
         self.call(Some(&to), Call::Receive(msg)).await;
     }
 

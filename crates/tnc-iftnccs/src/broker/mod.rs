@@ -33,7 +33,7 @@ use std::time::Instant;
 
 use crate::consts::{AccessRecommendation, AssessmentResult, BatchType};
 use crate::error::Error;
-use crate::session::{CloseReason, Event, Limits, RemediationInfo, Session};
+use crate::session::{CloseReason, Event, Limits, PaMessage, RemediationInfo, Session};
 use crate::state::Role;
 
 /// What a broker asks its transport to do after a call.
@@ -349,6 +349,27 @@ impl<T: Plugin + ?Sized> Core<T> {
                 None
             },
         }
+    }
+
+    /// The plug-ins a PB-PA goes to and the message as they receive it: on the client the
+    /// destination field is the collector id, on the server the validator id.
+    fn route<'m>(&self, m: &'m PaMessage) -> (Vec<usize>, ReceivedMessage<'m>) {
+        let (own, peer) = match self.session.role() {
+            Role::Client => (m.collector, m.validator),
+            Role::Server => (m.validator, m.collector),
+        };
+        let to = self.plugins.recipients(m.message_type, m.exclusive, own);
+        if to.is_empty() {
+            tracing::debug!(connection = self.connection.0, r#type = %m.message_type, "PA message matches no plug-in");
+        }
+        let msg = ReceivedMessage {
+            message_type: m.message_type,
+            exclusive: m.exclusive,
+            source: PostureId(peer),
+            destination: PostureId(own),
+            body: &m.body,
+        };
+        (to, msg)
     }
 
     /// Sends a batch; a refusal (a broker bug) closes the session with a Local Error.

@@ -3,10 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tnc_imc_api::{
-    ApiError, ConnectionAttributes, ConnectionId, ConnectionState, PostureId, ReceivedMessage,
-    RetryReason,
-};
+use tnc_imc_api::{ApiError, ConnectionAttributes, ConnectionId, ConnectionState, RetryReason};
 use tnc_imv_api::{ImvContext, ReasonString, Recommendation, Remediation};
 
 use super::{
@@ -197,20 +194,7 @@ impl Tncs {
     }
 
     async fn deliver(&mut self, m: PaMessage) {
-        let to = self
-            .core
-            .plugins
-            .recipients(m.message_type, m.exclusive, m.validator);
-        if to.is_empty() {
-            tracing::debug!(connection = self.core.connection.0, r#type = %m.message_type, "PA message matches no IMV");
-        }
-        let msg = ReceivedMessage {
-            message_type: m.message_type,
-            exclusive: m.exclusive,
-            source: PostureId(m.collector),
-            destination: PostureId(m.validator),
-            body: &m.body,
-        };
+        let (to, msg) = self.core.route(&m);
         self.call(Some(&to), Call::Receive(msg)).await;
     }
 
