@@ -3,6 +3,26 @@
 //!
 //! Time is an [`Instant`] supplied by the caller; tests use a fixed base instant plus simulated
 //! offsets, so no real time passes.
+//!
+//! Receive rules (`pb-tnc.md` §6), each failure fatal: the batch is not processed, a CLOSE
+//! batch carrying the PB-Error of [`Error::pb_error`] is queued, the state becomes End and
+//! [`Event::Closed`] reports [`CloseReason::ProtocolError`]:
+//!
+//! 1. header: ≥ 8 octets, version 2, D bit = the peer's role, type ≤ 6, Batch Length ≤
+//!    [`Limits::max_batch_size`] and = octets received;
+//! 2. the state machine ([`crate::state`]) → Unexpected Batch Type;
+//! 3. the round-trip limit → Local Error;
+//! 4. every message: header and value checks of [`crate::message`]; an unknown NOSKIP message
+//!    or a NOSKIP PB-Experimental → Unsupported Mandatory Message; PB-Assessment-Result,
+//!    PB-Access-Recommendation or PB-Remediation-Parameters received by a server → Invalid
+//!    Parameter at the message (RFC 5793 §4.6–§4.8); a PB-PA body above
+//!    [`Limits::max_message_size`] → Invalid Parameter at its length field; a RESULT without
+//!    PB-Assessment-Result → Invalid Parameter at offset 3 (jTNC refuses it too).
+//!
+//! Ignored without error: PB-Experimental and unknown messages without NOSKIP,
+//! PB-Assessment-Result / PB-Access-Recommendation outside RESULT on a client (§4.6, §4.7),
+//! PB-Reason-String on a server (strongSwan). A fatal PB-Error from the peer ends the session
+//! after its batch; we answer with an empty CLOSE (no messages, §4.9).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
