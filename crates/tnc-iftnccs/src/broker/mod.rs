@@ -432,3 +432,130 @@ impl<T: Plugin + ?Sized> Core<T> {
         self.step()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tnc_imc_api::{Pen, async_trait};
+
+    struct Sub(Vec<MessageTypeFilter>);
+
+    #[async_trait]
+    impl Imv for Sub {
+        fn name(&self) -> &str {
+            "sub"
+        }
+        fn message_types(&self) -> Vec<MessageTypeFilter> {
+            self.0.clone()
+        }
+        async fn solicit_recommendation(&self, _: &mut ImvContext) -> Result<(), ApiError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn routing_by_type_with_wildcards_and_exclusive_delivery() {
+        let os = MessageType::new(Pen::IETF, 1);
+        let ita = MessageType::new(Pen::ITA, 0x33);
+        let mut set = ImvSet::new();
+        let a = set.add(Arc::new(Sub(vec![MessageTypeFilter::exact(os)])));
+        let b = set.add(Arc::new(Sub(vec![MessageTypeFilter::vendor(Pen::ITA)])));
+        let c = set.add(Arc::new(Sub(vec![MessageTypeFilter::ALL])));
+        let d = set.add(Arc::new(Sub(vec![MessageTypeFilter::new(
+            Pen::RESERVED,
+            1,
+        )])));
+        assert_eq!([a, b, c, d].map(|p| p.0), [1, 2, 3, 4]);
+        assert_eq!(set.recipients(os, false, 0xFFFF), vec![0, 2]);
+        assert_eq!(set.recipients(ita, false, 0xFFFF), vec![1, 2]);
+        assert_eq!(
+            set.recipients(MessageType::new(Pen::TCG, 1), false, 0xFFFF),
+            vec![2]
+        );
+        // EXCL: only the subscriber whose id is the destination
+        assert_eq!(set.recipients(os, true, 3), vec![2]);
+        assert_eq!(set.recipients(os, true, 2), Vec::<usize>::new());
+        assert_eq!(set.recipients(ita, true, 2), vec![1]);
+    }
+
+    #[test]
+    fn policies_fold_as_specified() {
+        use tnc_imv_api::{ActionRecommendation as A, EvaluationResult as E, Recommendation};
+        let r = |action, evaluation| Recommendation { action, evaluation };
+        let recs = [
+            r(A::NO_RECOMMENDATION, E::DONT_KNOW),
+            r(A::ALLOW, E::COMPLIANT),
+            r(A::ISOLATE, E::NONCOMPLIANT_MINOR),
+        ];
+        assert_eq!(
+            RecommendationPolicy::Default.combine(&recs),
+            r(A::ISOLATE, E::NONCOMPLIANT_MINOR)
+        );
+        assert_eq!(
+            RecommendationPolicy::Any.combine(&recs),
+            r(A::ALLOW, E::COMPLIANT)
+        );
+        assert_eq!(
+            RecommendationPolicy::All.combine(&recs),
+            r(A::NO_RECOMMENDATION, E::DONT_KNOW)
+        );
+        let same = [r(A::ISOLATE, E::ERROR), r(A::ISOLATE, E::ERROR)];
+        assert_eq!(
+            RecommendationPolicy::All.combine(&same),
+            r(A::ISOLATE, E::ERROR)
+        );
+        assert_eq!(
+            RecommendationPolicy::Default.combine(&[]),
+            r(A::NO_RECOMMENDATION, E::DONT_KNOW)
+        );
+        // No Recommendation never overrides under `default`, No Access beats Isolate
+        let mix = [
+            r(A::NO_ACCESS, E::ERROR),
+            r(A::NO_RECOMMENDATION, E::NONCOMPLIANT_MAJOR),
+            r(A::ISOLATE, E::COMPLIANT),
+        ];
+        assert_eq!(
+            RecommendationPolicy::Default.combine(&mix),
+            r(A::NO_ACCESS, E::ERROR)
+        );
+        assert_eq!(
+            RecommendationPolicy::Any.combine(&mix),
+            r(A::ISOLATE, E::COMPLIANT)
+        );
+        assert_eq!(
+            access_recommendation_for(A::NO_RECOMMENDATION),
+            AccessRecommendation::DENIED
+        );
+        assert_eq!(
+            access_recommendation_for(A::ISOLATE),
+            AccessRecommendation::QUARANTINED
+        );
+        assert_eq!(
+            connection_state_for(AccessRecommendation::QUARANTINED),
+            ConnectionState::ACCESS_ISOLATED
+        );
+    }
+
+    #[test]
+    fn reasons_follow_the_language_preference() {
+        use tnc_imv_api::ReasonString;
+        let rs = |t: &str, l: &str| ReasonString {
+            text: t.into(),
+            language: l.into(),
+        };
+        let reasons = [rs("hello", "en-GB"), rs("hallo", "de"), rs("bonjour", "fr")];
+        assert_eq!(
+            select_reason(&reasons, &["de", "en"]).unwrap().text,
+            "hallo"
+        );
+        assert_eq!(select_reason(&reasons, &["en"]).unwrap().text, "hello");
+        assert_eq!(
+            select_reason(&reasons, &["it", "FR"]).unwrap().text,
+            "bonjour"
+        );
+        assert_eq!(select_reason(&reasons, &["it"]).unwrap().text, "hello");
+        assert_eq!(select_reason(&reasons, &["*"]).unwrap().text, "hello");
+        assert!(select_reason(&[], &["de"]).is_none());
+    }
+}
