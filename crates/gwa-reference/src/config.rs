@@ -52,6 +52,8 @@ pub struct Config {
     pub policy: Policy,
     /// Resource limits.
     pub limits: Limits,
+    /// Gateways not assessed within this many seconds count as stale in `/metrics`.
+    pub stale_after_secs: u64,
 }
 
 /// Listening addresses.
@@ -153,6 +155,7 @@ impl Default for Config {
             wakeup: Wakeup::default(),
             policy: Policy::default(),
             limits: Limits::default(),
+            stale_after_secs: 2 * 24 * 3600,
         }
     }
 }

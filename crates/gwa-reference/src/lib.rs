@@ -25,8 +25,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod config;
 mod error;
+pub mod http;
 pub mod imv;
 pub mod manifest;
 pub mod metrics;
