@@ -151,6 +151,9 @@ pub enum GatewayCmd {
 
 /// Opens the configured database (must be initialised).
 pub fn open_storage(cfg: &Config) -> Result<SqliteStorage> {
+    if !cfg.database.exists() {
+        return Err(GwaError::NotInitialised(cfg.database.display().to_string()));
+    }
     let s = SqliteStorage::open(&cfg.database)?;
     s.check_schema()?;
     Ok(s)
