@@ -60,6 +60,11 @@ impl VirtualClock {
     pub fn skipped(&self) -> u64 {
         self.offset.load(Ordering::Relaxed)
     }
+
+    /// The clock's current time (same as [`Clock::now`]).
+    pub fn now_for_test(&self) -> u64 {
+        self.now()
+    }
 }
 
 impl Clock for VirtualClock {

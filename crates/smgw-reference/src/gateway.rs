@@ -58,6 +58,9 @@ pub struct Gateway {
     logs: Logbooks,
     scheduler: Scheduler,
     wakeup: Option<WakeupVerifier>,
+    /// The key PEM the current verifier was built from (its replay cache is kept
+    /// as long as the key stays the same).
+    wakeup_key: Option<String>,
     meter: MeterSource,
 }
 
@@ -89,6 +92,7 @@ impl Gateway {
             logs,
             scheduler,
             wakeup: None,
+            wakeup_key: None,
             meter,
         };
         gw.configure_from_state();
@@ -112,18 +116,22 @@ impl Gateway {
         match tnc.as_ref().filter(|t| t.enabled) {
             Some(t) => {
                 self.scheduler.set_interval(Some(t.interval_secs));
-                self.wakeup = PublicKey::from_spki_pem(&t.wakeup_key).ok().map(|k| {
-                    WakeupVerifier::with_capacity(
-                        k,
-                        self.cfg.gateway.id.clone(),
-                        self.cfg.wakeup.window_secs,
-                        self.cfg.wakeup.replay_cache,
-                    )
-                });
+                if self.wakeup_key.as_deref() != Some(t.wakeup_key.as_str()) {
+                    self.wakeup = PublicKey::from_spki_pem(&t.wakeup_key).ok().map(|k| {
+                        WakeupVerifier::with_capacity(
+                            k,
+                            self.cfg.gateway.id.clone(),
+                            self.cfg.wakeup.window_secs,
+                            self.cfg.wakeup.replay_cache,
+                        )
+                    });
+                    self.wakeup_key = Some(t.wakeup_key.clone());
+                }
             }
             None => {
                 self.scheduler.set_interval(None);
                 self.wakeup = None;
+                self.wakeup_key = None;
             }
         }
     }
@@ -392,12 +400,26 @@ impl Gateway {
         now: u64,
         from: &str,
     ) -> Result<Result<Wakeup, WakeupError>> {
-        let res = match self.wakeup.as_mut() {
+        let mut res = match self.wakeup.as_mut() {
             Some(v) => v.verify(datagram, now),
             None => Err(WakeupError::Malformed(
                 "no wake-up key: TNC is off or the profile carries no usable key".into(),
             )),
         };
+        // across restarts (the verifier's replay cache lives in memory): nothing
+        // older than the last accepted wake-up, and never that one again
+        if let (Ok(w), Some(last)) = (&res, &self.state.last_wakeup) {
+            if w.time < last.time || (w.time == last.time && hex::encode(w.nonce) == last.nonce) {
+                res = Err(WakeupError::Replayed);
+            }
+        }
+        if let Ok(w) = &res {
+            self.state.last_wakeup = Some(crate::state::LastWakeup {
+                time: w.time,
+                nonce: hex::encode(w.nonce),
+            });
+            self.store.save(&self.state)?;
+        }
         match &res {
             Ok(w) => {
                 self.scheduler.wake();
@@ -637,8 +659,28 @@ backoff_max_secs = 64
             Err(WakeupError::OutsideWindow { .. })
         ));
         assert!(gw.on_wakeup(b"garbage", 1002, "t").unwrap().is_err());
+        // re-applying the same profile keeps the replay cache
+        gw.apply_profile(&profile(&key, 2, true), 1002).unwrap();
+        assert_eq!(
+            gw.on_wakeup(&good, 1002, "t").unwrap(),
+            Err(WakeupError::Replayed)
+        );
         let sys = events(&gw, "system");
         assert_eq!(sys.iter().filter(|e| *e == "wakeup.accepted").count(), 1);
-        assert_eq!(sys.iter().filter(|e| *e == "wakeup.rejected").count(), 6);
+        assert_eq!(sys.iter().filter(|e| *e == "wakeup.rejected").count(), 7);
+        // and a restart does not reopen the window for the same datagram or older ones
+        drop(gw);
+        let mut gw = Gateway::open(config(d.path()), 1003).unwrap();
+        assert_eq!(
+            gw.on_wakeup(&good, 1003, "t").unwrap(),
+            Err(WakeupError::Replayed)
+        );
+        let older = sign_wakeup(&key, "smgw-test", 999, [5; 16]).unwrap();
+        assert_eq!(
+            gw.on_wakeup(&older, 1003, "t").unwrap(),
+            Err(WakeupError::Replayed)
+        );
+        let newer = sign_wakeup(&key, "smgw-test", 1003, [6; 16]).unwrap();
+        assert!(gw.on_wakeup(&newer, 1003, "t").unwrap().is_ok());
     }
 }

@@ -153,6 +153,18 @@ pub struct GatewayState {
     /// Meter source position.
     #[serde(default)]
     pub meter: MeterCursor,
+    /// The last accepted wake-up (replay protection across restarts).
+    #[serde(default)]
+    pub last_wakeup: Option<LastWakeup>,
+}
+
+/// The last accepted wake-up datagram.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastWakeup {
+    /// Its creation time (Unix seconds).
+    pub time: u64,
+    /// Its nonce, hex.
+    pub nonce: String,
 }
 
 impl Default for GatewayState {
@@ -163,6 +175,7 @@ impl Default for GatewayState {
             tnc: None,
             history: VecDeque::new(),
             meter: MeterCursor::default(),
+            last_wakeup: None,
         }
     }
 }
