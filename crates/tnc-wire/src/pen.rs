@@ -24,21 +24,25 @@ impl Pen {
     pub const MAX: u32 = 0x00FF_FFFF;
 
     /// A PEN from its number; `None` if it needs more than 24 bits.
+    #[inline]
     pub const fn new(v: u32) -> Option<Pen> {
         if v <= Self::MAX { Some(Pen(v)) } else { None }
     }
 
     /// A PEN from the low 24 bits of `v` (what a 24-bit wire field yields).
+    #[inline]
     pub const fn from_u24(v: u32) -> Pen {
         Pen(v & Self::MAX)
     }
 
     /// The number.
+    #[inline]
     pub const fn get(self) -> u32 {
         self.0
     }
 
     /// The registered name of well-known PENs.
+    #[inline]
     pub const fn name(self) -> Option<&'static str> {
         match self.0 {
             0 => Some("IETF"),
@@ -88,6 +92,7 @@ pub struct MessageType {
 
 impl MessageType {
     /// A message type.
+    #[inline]
     pub const fn new(vendor: Pen, subtype: u32) -> Self {
         Self { vendor, subtype }
     }
@@ -100,6 +105,7 @@ impl fmt::Display for MessageType {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -16,41 +16,49 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over `buf`, whose first octet is offset 0.
+    #[inline]
     pub const fn new(buf: &'a [u8]) -> Self {
         Self::with_base(buf, 0)
     }
 
     /// A reader over `buf`, whose first octet is at absolute offset `base`.
+    #[inline]
     pub const fn with_base(buf: &'a [u8], base: usize) -> Self {
         Self { buf, pos: 0, base }
     }
 
     /// Absolute offset of the next octet to be read.
+    #[inline]
     pub const fn offset(&self) -> usize {
         self.base + self.pos
     }
 
     /// Absolute offset of this reader's first octet.
+    #[inline]
     pub const fn base(&self) -> usize {
         self.base
     }
 
     /// Octets left to read.
+    #[inline]
     pub const fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
     /// True when nothing is left.
+    #[inline]
     pub const fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
 
     /// The unread rest, without consuming it.
+    #[inline]
     pub fn peek_rest(&self) -> &'a [u8] {
         &self.buf[self.pos..]
     }
 
     /// The whole buffer this reader covers (read and unread).
+    #[inline]
     pub const fn buffer(&self) -> &'a [u8] {
         self.buf
     }
@@ -66,6 +74,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads `n` octets as a borrowed slice.
+    #[inline]
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if n > self.remaining() {
             return Err(self.truncated(n));
@@ -76,6 +85,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a fixed-size array.
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let s = self.bytes(N)?;
         let mut a = [0u8; N];
@@ -84,11 +94,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips `n` octets.
+    #[inline]
     pub fn skip(&mut self, n: usize) -> Result<(), DecodeError> {
         self.bytes(n).map(|_| ())
     }
 
     /// Reads everything that is left.
+    #[inline]
     pub fn rest(&mut self) -> &'a [u8] {
         let s = &self.buf[self.pos..];
         self.pos = self.buf.len();
@@ -96,32 +108,38 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one octet.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.array::<1>()?[0])
     }
 
     /// Reads a big-endian 16-bit integer.
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
     /// Reads a big-endian 24-bit integer.
+    #[inline]
     pub fn u24(&mut self) -> Result<u32, DecodeError> {
         let [a, b, c] = self.array()?;
         Ok(u32::from_be_bytes([0, a, b, c]))
     }
 
     /// Reads a big-endian 32-bit integer.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, DecodeError> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 
     /// Reads a big-endian 64-bit integer.
+    #[inline]
     pub fn u64(&mut self) -> Result<u64, DecodeError> {
         Ok(u64::from_be_bytes(self.array()?))
     }
 
     /// Splits off the next `n` octets as a sub-reader that keeps absolute offsets.
+    #[inline]
     pub fn sub(&mut self, n: usize) -> Result<Reader<'a>, DecodeError> {
         let base = self.offset();
         let s = self.bytes(n)?;
@@ -129,6 +147,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads `n` octets as UTF-8 text.
+    #[inline]
     pub fn utf8(&mut self, n: usize, field: &'static str) -> Result<&'a str, DecodeError> {
         let at = self.offset();
         let s = self.bytes(n)?;
@@ -137,6 +156,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Fails with [`DecodeErrorKind::TrailingBytes`] unless everything was read.
+    #[inline]
     pub fn finish(&self) -> Result<(), DecodeError> {
         if self.is_empty() {
             Ok(())
@@ -152,6 +172,7 @@ impl<'a> Reader<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

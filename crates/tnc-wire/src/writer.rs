@@ -48,26 +48,31 @@ pub struct Writer<'b> {
 
 impl<'b> Writer<'b> {
     /// A writer appending to `buf`.
+    #[inline]
     pub fn new(buf: &'b mut Vec<u8>) -> Self {
         Self { buf }
     }
 
     /// Current length of the underlying buffer (the offset of the next octet).
+    #[inline]
     pub fn position(&self) -> usize {
         self.buf.len()
     }
 
     /// Appends one octet.
+    #[inline]
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
 
     /// Appends a big-endian 16-bit integer.
+    #[inline]
     pub fn u16(&mut self, v: u16) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Appends the low 24 bits of `v`, big-endian. Fails if `v` needs more bits.
+    #[inline]
     pub fn u24(&mut self, v: u32, field: &'static str) -> Result<(), EncodeError> {
         if v > 0x00FF_FFFF {
             return Err(EncodeError::OutOfRange {
@@ -80,21 +85,25 @@ impl<'b> Writer<'b> {
     }
 
     /// Appends a big-endian 32-bit integer.
+    #[inline]
     pub fn u32(&mut self, v: u32) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Appends a big-endian 64-bit integer.
+    #[inline]
     pub fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Appends raw octets.
+    #[inline]
     pub fn bytes(&mut self, v: &[u8]) {
         self.buf.extend_from_slice(v);
     }
 
     /// Appends `n` zero octets (reserved fields, padding).
+    #[inline]
     pub fn zeros(&mut self, n: usize) {
         self.buf.resize(self.buf.len() + n, 0);
     }
@@ -103,6 +112,7 @@ impl<'b> Writer<'b> {
     /// [`patch_len`](Self::patch_len) counts the octets from absolute position
     /// `start` (usually the start of the enclosing header, since TNC length fields
     /// include their own header) to the end of the buffer at patch time.
+    #[inline]
     pub fn reserve_len(&mut self, width: LenWidth, start: usize, field: &'static str) -> LenMark {
         let at = self.buf.len();
         self.zeros(width.octets());
@@ -115,6 +125,7 @@ impl<'b> Writer<'b> {
     }
 
     /// Fills in a reserved length; returns the length written.
+    #[inline]
     pub fn patch_len(&mut self, mark: LenMark) -> Result<usize, EncodeError> {
         let len = self.buf.len().saturating_sub(mark.start);
         let len64 = len as u64;
@@ -133,6 +144,7 @@ impl<'b> Writer<'b> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
