@@ -28,6 +28,15 @@ pub trait AttributeValue<'a>: Sized {
     /// Appends the value (no header).
     fn encode_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError>;
 
+    /// Decodes a value that [`decode_value`](Self::decode_value) has already
+    /// accepted (the receiver validates every attribute before handing it out):
+    /// list attributes then skip re-walking their entries. On input that was not
+    /// validated it may accept more than `decode_value`, never panic.
+    #[doc(hidden)]
+    fn decode_validated(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Self::decode_value(r)
+    }
+
     /// Decodes a bare value whose first octet is at message offset `base`.
     fn decode_bare(value: &'a [u8], base: usize) -> Result<Self, DecodeError> {
         let mut r = Reader::with_base(value, base);
@@ -104,6 +113,20 @@ macro_rules! attr_values {
             pub fn is_known_type(vendor: Pen, attr_type: u32) -> bool {
                 $( if vendor == <$ty as AttributeValue>::VENDOR && attr_type == <$ty as AttributeValue>::TYPE { return true; } )*
                 false
+            }
+
+            /// Like [`from_raw`](Self::from_raw) for an attribute that already
+            /// passed it once (no second walk over list entries).
+            pub(crate) fn from_raw_validated(raw: &RawAttribute<'a>) -> Result<Self, DecodeError> {
+                $(
+                    if raw.vendor == <$ty as AttributeValue>::VENDOR && raw.attr_type == <$ty as AttributeValue>::TYPE {
+                        let mut r = raw.value_reader();
+                        let v = <$ty>::decode_validated(&mut r)?;
+                        r.finish()?;
+                        return Ok(AttrValue::$variant(v));
+                    }
+                )*
+                Ok(AttrValue::Unknown { vendor: raw.vendor, attr_type: raw.attr_type, value: raw.value })
             }
 
             /// Decodes the value of `raw` (unknown types become [`AttrValue::Unknown`]).
@@ -268,6 +291,7 @@ pub(crate) fn check_text<'a>(
     let s = core::str::from_utf8(b).map_err(|e| {
         DecodeError::new(at + e.valid_up_to(), DecodeErrorKind::InvalidUtf8 { field })
     })?;
+    // a plain loop: the strings are short, a memchr call costs more
     if let Some(p) = b.iter().position(|&c| c == 0) {
         return Err(DecodeError::invalid(at + p, field, 0));
     }
@@ -285,12 +309,47 @@ pub(crate) fn read_text<'a>(
     check_text(b, at, field)
 }
 
+/// Reads `n` octets of text using `view` when it covers them (no per-string
+/// UTF-8 validation; no NUL check when the view was validated before).
+pub(crate) fn read_text_in<'a>(
+    r: &mut Reader<'a>,
+    n: usize,
+    field: &'static str,
+    view: crate::seq::TextView<'a>,
+) -> Result<&'a str, DecodeError> {
+    let at = r.offset();
+    let b = r.bytes(n)?;
+    if !view.nul_free {
+        if let Some(p) = b.iter().position(|&c| c == 0) {
+            // report whichever bad octet comes first
+            return Err(check_text(&b[..p], at, field)
+                .err()
+                .unwrap_or(DecodeError::invalid(at + p, field, 0)));
+        }
+    }
+    if let Some(s) = view.get(at, n) {
+        return Ok(s);
+    }
+    core::str::from_utf8(b)
+        .map_err(|e| DecodeError::new(at + e.valid_up_to(), DecodeErrorKind::InvalidUtf8 { field }))
+}
+
 /// Reads a string with a length prefix of `prefix` octets (1, 2 or 4); a length
 /// pointing past the end is an error at the length field.
 pub(crate) fn read_prefixed_text<'a>(
     r: &mut Reader<'a>,
     prefix: usize,
     field: &'static str,
+) -> Result<&'a str, DecodeError> {
+    read_prefixed_text_in(r, prefix, field, crate::seq::TextView::default())
+}
+
+/// [`read_prefixed_text`] with a text view.
+pub(crate) fn read_prefixed_text_in<'a>(
+    r: &mut Reader<'a>,
+    prefix: usize,
+    field: &'static str,
+    view: crate::seq::TextView<'a>,
 ) -> Result<&'a str, DecodeError> {
     let lo = r.offset();
     let len = match prefix {
@@ -308,7 +367,7 @@ pub(crate) fn read_prefixed_text<'a>(
             },
         ));
     }
-    read_text(r, len, field)
+    read_text_in(r, len, field, view)
 }
 
 /// Rejects text that would not decode back (NUL octets).

@@ -7,13 +7,14 @@
 use tnc_wire::{DecodeError, EncodeError, Pen, Reader, Writer};
 
 use crate::attribute::{
-    AttributeValue, check_encodable, read_prefixed_text, read_text, too_short, write_prefixed_text,
+    AttributeValue, check_encodable, read_prefixed_text, read_prefixed_text_in, read_text,
+    too_short, write_prefixed_text,
 };
 use crate::consts::{
     AssessmentResultCode, ForwardingStatus, IetfAttributeType, OperationalResult,
     OperationalStatusCode, RemediationType,
 };
-use crate::seq::{Seq, SeqItem};
+use crate::seq::{Seq, SeqItem, TextView};
 
 // ---------------------------------------------------------------- 1 ----
 
@@ -67,6 +68,12 @@ impl<'a> AttributeValue<'a> for AttributeRequest<'a> {
         let at = r.offset();
         Ok(Self {
             attributes: Seq::read(r, (n / 8) as u64, 8, 0, at)?,
+        })
+    }
+    fn decode_validated(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let n = r.remaining() as u64 / 8;
+        Ok(Self {
+            attributes: Seq::trusted(r, n, 0),
         })
     }
     fn value_len(&self) -> usize {
@@ -385,6 +392,12 @@ impl<'a> AttributeValue<'a> for PortFilter<'a> {
             entries: Seq::read(r, (n / 4) as u64, 4, 0, at)?,
         })
     }
+    fn decode_validated(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let n = r.remaining() as u64 / 4;
+        Ok(Self {
+            entries: Seq::trusted(r, n, 0),
+        })
+    }
     fn value_len(&self) -> usize {
         self.entries.wire_len(0)
     }
@@ -405,10 +418,13 @@ pub struct Package<'a> {
 }
 
 impl<'a> SeqItem<'a> for Package<'a> {
-    fn read(r: &mut Reader<'a>, _: u16) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>, ctx: u16) -> Result<Self, DecodeError> {
+        Self::read_in(r, ctx, TextView::default())
+    }
+    fn read_in(r: &mut Reader<'a>, _: u16, view: TextView<'a>) -> Result<Self, DecodeError> {
         Ok(Self {
-            name: read_prefixed_text(r, 1, "package name")?,
-            version: read_prefixed_text(r, 1, "package version")?,
+            name: read_prefixed_text_in(r, 1, "package name", view)?,
+            version: read_prefixed_text_in(r, 1, "package version", view)?,
         })
     }
     fn wire_len(&self, _: u16) -> usize {
@@ -440,6 +456,13 @@ impl<'a> AttributeValue<'a> for InstalledPackages<'a> {
         let count = r.u16()?;
         Ok(Self {
             packages: Seq::read(r, u64::from(count), 2, 0, count_at)?,
+        })
+    }
+    fn decode_validated(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        r.skip(2)?;
+        let count = r.u16()?;
+        Ok(Self {
+            packages: Seq::trusted(r, u64::from(count), 0),
         })
     }
     fn value_len(&self) -> usize {

@@ -8,9 +8,9 @@ use core::fmt;
 
 use tnc_wire::{DecodeError, DecodeErrorKind, EncodeError, Pen, Reader, Writer};
 
-use crate::attribute::{AttributeValue, check_encodable, read_text, too_short};
+use crate::attribute::{AttributeValue, check_encodable, read_text, read_text_in, too_short};
 use crate::consts::{TcgAttributeType, UnixFileType};
-use crate::seq::{Seq, SeqItem};
+use crate::seq::{Seq, SeqItem, TextView};
 
 /// The PA subtype of PTS messages (vendor TCG).
 pub const PTS_SUBTYPE: u32 = 1;
@@ -338,6 +338,9 @@ pub struct FileMeasurementEntry<'a> {
 
 impl<'a> SeqItem<'a> for FileMeasurementEntry<'a> {
     fn read(r: &mut Reader<'a>, m: u16) -> Result<Self, DecodeError> {
+        Self::read_in(r, m, TextView::default())
+    }
+    fn read_in(r: &mut Reader<'a>, m: u16, view: TextView<'a>) -> Result<Self, DecodeError> {
         let digest = r.bytes(usize::from(m))?;
         let lo = r.offset();
         let len = usize::from(r.u16()?);
@@ -353,7 +356,7 @@ impl<'a> SeqItem<'a> for FileMeasurementEntry<'a> {
         }
         Ok(Self {
             digest,
-            name: read_text(r, len, "filename")?,
+            name: read_text_in(r, len, "filename", view)?,
         })
     }
     fn wire_len(&self, m: u16) -> usize {
@@ -412,6 +415,16 @@ impl<'a> AttributeValue<'a> for FileMeasurement<'a> {
             request_id,
             measurement_len,
             files,
+        })
+    }
+    fn decode_validated(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let count = r.u64()?;
+        let request_id = r.u16()?;
+        let measurement_len = r.u16()?;
+        Ok(Self {
+            request_id,
+            measurement_len,
+            files: Seq::trusted(r, count, measurement_len),
         })
     }
     fn value_len(&self) -> usize {
@@ -570,6 +583,12 @@ impl<'a> AttributeValue<'a> for UnixFileMetadata<'a> {
         let count = r.u64()?;
         Ok(Self {
             files: Seq::read(r, count, UNIX_ENTRY_FIXED, 0, count_at)?,
+        })
+    }
+    fn decode_validated(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let count = r.u64()?;
+        Ok(Self {
+            files: Seq::trusted(r, count, 0),
         })
     }
     fn value_len(&self) -> usize {

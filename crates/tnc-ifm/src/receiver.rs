@@ -119,8 +119,11 @@ impl<'a> Iterator for AcceptedIter<'a> {
         for raw in self.inner.by_ref() {
             let raw = raw.ok()?;
             if AttrValue::is_known_type(raw.vendor, raw.attr_type) {
-                if let Ok(a) = Attribute::from_raw(&raw) {
-                    return Some(a);
+                if let Ok(value) = AttrValue::from_raw_validated(&raw) {
+                    return Some(Attribute {
+                        flags: raw.flags,
+                        value,
+                    });
                 }
                 // only a malformed PA-TNC Error can get here (dropped silently)
             } else if self.extra_known.contains(&(raw.vendor, raw.attr_type)) {

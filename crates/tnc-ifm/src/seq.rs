@@ -20,11 +20,59 @@ pub trait SeqItem<'a>: Copy + PartialEq + fmt::Debug {
     /// Reads and validates one item.
     fn read(r: &mut Reader<'a>, ctx: Ctx) -> Result<Self, DecodeError>;
 
+    /// Like [`read`](Self::read), with a [`TextView`] of the sequence's bytes
+    /// that lets text fields skip per-string UTF-8 validation. Items with text
+    /// override it; the default ignores the view.
+    fn read_in(r: &mut Reader<'a>, ctx: Ctx, view: TextView<'a>) -> Result<Self, DecodeError> {
+        let _ = view;
+        Self::read(r, ctx)
+    }
+
     /// Octets [`write`](Self::write) appends.
     fn wire_len(&self, ctx: Ctx) -> usize;
 
     /// Appends the wire form.
     fn write(&self, w: &mut Writer<'_>, ctx: Ctx) -> Result<(), EncodeError>;
+}
+
+/// The octets of a sequence viewed as text when they are all ASCII (then every
+/// sub-range is a valid `&str`, obtained by a checked slice instead of a UTF-8
+/// validation per string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextView<'a> {
+    /// The sequence octets as text, when all of them are ASCII.
+    pub(crate) text: Option<&'a str>,
+    /// Absolute offset of the first octet of `text`.
+    pub(crate) base: usize,
+    /// No string of the sequence can contain NUL: the items were validated
+    /// before, or the sequence octets hold no NUL at all.
+    pub(crate) nul_free: bool,
+    /// The items were validated before (UTF-8 already checked too).
+    pub(crate) validated: bool,
+}
+
+impl<'a> TextView<'a> {
+    /// A view of `bytes` (at absolute offset `base`).
+    pub(crate) fn new(bytes: &'a [u8], base: usize, validated: bool) -> Self {
+        let text = if bytes.is_ascii() {
+            core::str::from_utf8(bytes).ok()
+        } else {
+            None
+        };
+        Self {
+            text,
+            base,
+            // one vectorised scan instead of one per string
+            nul_free: validated || !bytes.contains(&0),
+            validated,
+        }
+    }
+
+    /// The text at absolute `at..at + n`, if the view covers it.
+    pub(crate) fn get(&self, at: usize, n: usize) -> Option<&'a str> {
+        let start = at.checked_sub(self.base)?;
+        self.text?.get(start..start.checked_add(n)?)
+    }
 }
 
 /// A sequence of items: validated wire bytes (after decoding) or a borrowed slice
@@ -71,8 +119,9 @@ impl<'a, T: SeqItem<'a>> Seq<'a, T> {
         }
         let start = r.clone();
         let base = r.offset();
+        let view = TextView::new(r.peek_rest(), base, false);
         for _ in 0..count {
-            T::read(r, ctx)?;
+            T::read_in(r, ctx, view)?;
         }
         let used = r.offset() - base;
         let bytes = start.peek_rest().get(..used).unwrap_or_default();
@@ -82,6 +131,19 @@ impl<'a, T: SeqItem<'a>> Seq<'a, T> {
             count: count as usize,
             ctx,
         })
+    }
+
+    /// The rest of `r` as `count` items, without walking them: only for bytes
+    /// that [`read`](Self::read) has already validated (iteration stops early,
+    /// without panicking, if they were not).
+    pub(crate) fn trusted(r: &mut Reader<'a>, count: u64, ctx: Ctx) -> Self {
+        let base = r.offset();
+        Seq::Wire {
+            bytes: r.rest(),
+            base,
+            count: usize::try_from(count).unwrap_or(usize::MAX),
+            ctx,
+        }
     }
 
     /// Number of items.
@@ -109,6 +171,7 @@ impl<'a, T: SeqItem<'a>> Seq<'a, T> {
                 r: Reader::with_base(bytes, base),
                 left: count,
                 ctx,
+                view: TextView::new(bytes, base, true),
             },
             Seq::Items(items) => SeqIter::Items(items.iter()),
         }
@@ -165,6 +228,8 @@ pub enum SeqIter<'a, T: SeqItem<'a>> {
         left: usize,
         /// Layout context.
         ctx: Ctx,
+        /// Text view of the validated bytes.
+        view: TextView<'a>,
     },
     /// Walking a slice.
     #[doc(hidden)]
@@ -176,14 +241,14 @@ impl<'a, T: SeqItem<'a>> Iterator for SeqIter<'a, T> {
 
     fn next(&mut self) -> Option<T> {
         match self {
-            SeqIter::Wire { r, left, ctx } => {
+            SeqIter::Wire { r, left, ctx, view } => {
                 if *left == 0 {
                     return None;
                 }
                 *left -= 1;
                 // The bytes were validated by `Seq::read`; a failure cannot happen,
                 // and if it did the iteration simply ends.
-                match T::read(r, *ctx) {
+                match T::read_in(r, *ctx, *view) {
                     Ok(v) => Some(v),
                     Err(_) => {
                         *left = 0;
