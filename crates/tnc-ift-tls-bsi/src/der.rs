@@ -129,7 +129,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// Reads the next TLV: (tag, content).
-    pub fn next(&mut self) -> Result<(u8, &'a [u8]), Error> {
+    pub fn read_tlv(&mut self) -> Result<(u8, &'a [u8]), Error> {
         let (&tag, rest) = self.buf.split_first().ok_or_else(|| bad("truncated tag"))?;
         let (&l0, rest) = rest.split_first().ok_or_else(|| bad("truncated length"))?;
         let (len, rest) = if l0 < 0x80 {
@@ -153,7 +153,7 @@ impl<'a> DerReader<'a> {
 
     /// Reads the next TLV and checks its tag.
     pub fn expect(&mut self, tag: u8) -> Result<&'a [u8], Error> {
-        let (t, c) = self.next()?;
+        let (t, c) = self.read_tlv()?;
         if t != tag {
             return Err(bad("unexpected tag"));
         }
@@ -173,10 +173,14 @@ mod tests {
         let long = tlv(4, &[1; 300]);
         assert_eq!(&long[..4], &[4, 0x82, 1, 44]);
         let mut r = DerReader::new(&long);
-        assert_eq!(r.next().unwrap().1.len(), 300);
+        assert_eq!(r.read_tlv().unwrap().1.len(), 300);
         assert!(r.is_empty());
-        assert!(DerReader::new(&[4, 0x85, 1, 1, 1, 1, 1]).next().is_err());
-        assert!(DerReader::new(&[4, 5, 1]).next().is_err());
+        assert!(
+            DerReader::new(&[4, 0x85, 1, 1, 1, 1, 1])
+                .read_tlv()
+                .is_err()
+        );
+        assert!(DerReader::new(&[4, 5, 1]).read_tlv().is_err());
         assert_eq!(time(0), tlv(0x17, b"700101000000Z"));
         assert_eq!(time(951_782_400), tlv(0x17, b"000229000000Z"));
         assert_eq!(time(2_556_057_600), tlv(0x18, b"20501231000000Z"));

@@ -27,9 +27,9 @@ impl CertIdentity {
         let mut outer = DerReader::new(cert);
         let mut c = DerReader::new(outer.expect(0x30)?);
         let mut tbs = DerReader::new(c.expect(0x30)?);
-        let (mut tag, _) = tbs.next()?;
+        let (mut tag, _) = tbs.read_tlv()?;
         if tag == 0xa0 {
-            tag = tbs.next()?.0; // serial
+            tag = tbs.read_tlv()?.0; // serial
         }
         if tag != 0x02 {
             return Err(Error::Pki("certificate: serial number expected".into()));
@@ -46,7 +46,7 @@ impl CertIdentity {
             while !set.is_empty() {
                 let mut atv = DerReader::new(set.expect(0x30)?);
                 let oid = atv.expect(0x06)?;
-                let (_, val) = atv.next()?;
+                let (_, val) = atv.read_tlv()?;
                 if oid == OID_CN {
                     id.common_name = Some(String::from_utf8_lossy(val).into_owned());
                 }
@@ -67,7 +67,7 @@ impl CertIdentity {
             }
         }
         while !tbs.is_empty() {
-            let (tag, content) = tbs.next()?;
+            let (tag, content) = tbs.read_tlv()?;
             if tag != 0xa3 {
                 continue;
             }
@@ -75,16 +75,16 @@ impl CertIdentity {
             while !exts.is_empty() {
                 let mut ext = DerReader::new(exts.expect(0x30)?);
                 let oid = ext.expect(0x06)?;
-                let (mut t, mut v) = ext.next()?;
+                let (mut t, mut v) = ext.read_tlv()?;
                 if t == 0x01 {
-                    (t, v) = ext.next()?;
+                    (t, v) = ext.read_tlv()?;
                 }
                 if oid != OID_SAN || t != 0x04 {
                     continue;
                 }
                 let mut names = DerReader::new(DerReader::new(v).expect(0x30)?);
                 while !names.is_empty() {
-                    let (t, n) = names.next()?;
+                    let (t, n) = names.read_tlv()?;
                     if t == 0x82 {
                         id.dns_names.push(String::from_utf8_lossy(n).into_owned());
                     }

@@ -396,7 +396,6 @@ impl Server {
                     let mut driver = factory();
                     tasks.spawn(async move {
                         let r = serve_one(tcp, acceptor, cfg, t, driver.as_mut()).await;
-                        driver.finished(r.as_ref()).await;
                         match &r {
                             Ok(_) => stats.completed.fetch_add(1, Ordering::Relaxed),
                             Err(e) => {
@@ -404,6 +403,7 @@ impl Server {
                                 stats.failed.fetch_add(1, Ordering::Relaxed)
                             }
                         };
+                        driver.finished(r.as_ref()).await;
                         drop(permit);
                     });
                 }

@@ -406,9 +406,11 @@ enum SoftKey {
     Bp384(ecdsa::SigningKey<bp384::BrainpoolP384r1>),
 }
 
-/// A software ECDSA key on one of the profile's curves.
+/// A software ECDSA key on one of the profile's curves. NIST keys sign through
+/// ring when ring accepts the key (faster), brainpool keys through RustCrypto.
 pub struct SoftwareKey {
     key: SoftKey,
+    ring: Option<Arc<dyn rustls::sign::SigningKey>>,
 }
 
 impl fmt::Debug for SoftwareKey {
@@ -426,9 +428,9 @@ impl SoftwareKey {
                 if let Ok(sk) = elliptic_curve::SecretKey::<$c>::from_pkcs8_der(der)
                     .or_else(|_| elliptic_curve::SecretKey::<$c>::from_sec1_der(der))
                 {
-                    return Ok(SoftwareKey {
-                        key: SoftKey::$v(ecdsa::SigningKey::from(sk)),
-                    });
+                    return Ok(SoftwareKey::with_ring(SoftKey::$v(
+                        ecdsa::SigningKey::from(sk),
+                    )));
                 }
             };
         }
@@ -456,7 +458,18 @@ impl SoftwareKey {
                 random_scalar!(bp384, bp384::BrainpoolP384r1, 48).map_err(e)?,
             )),
         };
-        Ok(SoftwareKey { key })
+        Ok(SoftwareKey::with_ring(key))
+    }
+
+    fn with_ring(key: SoftKey) -> SoftwareKey {
+        let mut k = SoftwareKey { key, ring: None };
+        if matches!(k.key, SoftKey::P256(_) | SoftKey::P384(_)) {
+            k.ring = k.to_pkcs8_der().ok().and_then(|der| {
+                let der = rustls::pki_types::PrivateKeyDer::Pkcs8(der.into());
+                rustls::crypto::ring::sign::any_ecdsa_type(&der).ok()
+            });
+        }
+        k
     }
 
     /// The uncompressed SEC1 public key.
@@ -502,6 +515,14 @@ impl EcdsaSigner for SoftwareKey {
     }
 
     fn sign(&self, hash: Hash, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
+        if let Some(r) = &self.ring {
+            if hash == self.curve().hash() {
+                let scheme = hash.tls12_scheme();
+                if let Some(signer) = r.choose_scheme(&[scheme]) {
+                    return signer.sign(message);
+                }
+            }
+        }
         let h = hash.digest(message);
         let fail = |_| rustls::Error::General("ECDSA signing failed".into());
         macro_rules! s {
@@ -641,6 +662,11 @@ mod tests {
             Curve::BrainpoolP384r1,
         ] {
             let k = SoftwareKey::generate(c).unwrap();
+            assert_eq!(
+                k.ring.is_some(),
+                matches!(c, Curve::P256 | Curve::P384),
+                "ring signs NIST keys"
+            );
             let sig = k.sign(c.hash(), b"hello").unwrap();
             assert!(verify_prehash(
                 c,

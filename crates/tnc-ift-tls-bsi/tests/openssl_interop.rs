@@ -17,6 +17,9 @@ use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
 use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::Curve;
 
+/// Our one-shot server's result: the handshake outcome and how the connection ended.
+type ServerJoin = JoinHandle<(Result<ConnectionInfo, Error>, Option<String>)>;
+
 struct Fixture {
     dir: PathBuf,
     pki: DevPki,
@@ -89,22 +92,11 @@ fn settings(tls13: bool) -> TlsSettings {
 
 /// Our server: accepts one connection, handshakes, returns the connection info,
 /// then reads until the peer goes away (the result of that read is returned too).
-fn serve_once(
-    s: TlsSettings,
-) -> (
-    u16,
-    JoinHandle<(Result<ConnectionInfo, Error>, Option<String>)>,
-) {
+fn serve_once(s: TlsSettings) -> (u16, ServerJoin) {
     serve_once_with(s, &fixture().pki)
 }
 
-fn serve_once_with(
-    s: TlsSettings,
-    pki: &DevPki,
-) -> (
-    u16,
-    JoinHandle<(Result<ConnectionInfo, Error>, Option<String>)>,
-) {
+fn serve_once_with(s: TlsSettings, pki: &DevPki) -> (u16, ServerJoin) {
     let cfg = s
         .server_config(
             &[pki.root.cert_der()],

@@ -40,9 +40,7 @@ impl PbDriver for Tncs {
     }
     async fn finished(&mut self, r: Result<&Outcome, &Error>) {
         assert!(r.is_err() || self.seen == [1, 6]);
-        let _ = self
-            .tx
-            .send(r.map(|o| o.clone()).map_err(|e| e.to_string()));
+        let _ = self.tx.send(r.cloned().map_err(|e| e.to_string()));
     }
 }
 
