@@ -334,6 +334,53 @@ pub(crate) fn read_text_in<'a>(
         .map_err(|e| DecodeError::new(at + e.valid_up_to(), DecodeErrorKind::InvalidUtf8 { field }))
 }
 
+/// Checks `n` octets of text like [`read_text_in`] without building the `&str`
+/// (ASCII needs no UTF-8 decoding).
+pub(crate) fn validate_text_in<'a>(
+    r: &mut Reader<'a>,
+    n: usize,
+    field: &'static str,
+    view: crate::seq::TextView<'a>,
+) -> Result<(), DecodeError> {
+    let at = r.offset();
+    let b = r.bytes(n)?;
+    if !view.nul_free {
+        if let Some(p) = b.iter().position(|&c| c == 0) {
+            return Err(check_text(&b[..p], at, field)
+                .err()
+                .unwrap_or(DecodeError::invalid(at + p, field, 0)));
+        }
+    }
+    if view.text.is_some() || b.is_ascii() {
+        // inside an all-ASCII view, or ASCII itself: valid UTF-8
+        return Ok(());
+    }
+    core::str::from_utf8(b)
+        .map(|_| ())
+        .map_err(|e| DecodeError::new(at + e.valid_up_to(), DecodeErrorKind::InvalidUtf8 { field }))
+}
+
+/// Reads a one-octet length and checks that many octets of text.
+pub(crate) fn validate_prefixed_text8<'a>(
+    r: &mut Reader<'a>,
+    field: &'static str,
+    view: crate::seq::TextView<'a>,
+) -> Result<(), DecodeError> {
+    let lo = r.offset();
+    let len = usize::from(r.u8()?);
+    if len > r.remaining() {
+        return Err(DecodeError::new(
+            lo,
+            DecodeErrorKind::LengthTooLarge {
+                field,
+                max: r.remaining() as u64,
+                actual: len as u64,
+            },
+        ));
+    }
+    validate_text_in(r, len, field, view)
+}
+
 /// Reads a string with a length prefix of `prefix` octets (1, 2 or 4); a length
 /// pointing past the end is an error at the length field.
 pub(crate) fn read_prefixed_text<'a>(

@@ -8,7 +8,7 @@ use tnc_wire::{DecodeError, EncodeError, Pen, Reader, Writer};
 
 use crate::attribute::{
     AttributeValue, check_encodable, read_prefixed_text, read_prefixed_text_in, read_text,
-    too_short, write_prefixed_text,
+    too_short, validate_prefixed_text8, write_prefixed_text,
 };
 use crate::consts::{
     AssessmentResultCode, ForwardingStatus, IetfAttributeType, OperationalResult,
@@ -426,6 +426,10 @@ impl<'a> SeqItem<'a> for Package<'a> {
             name: read_prefixed_text_in(r, 1, "package name", view)?,
             version: read_prefixed_text_in(r, 1, "package version", view)?,
         })
+    }
+    fn validate(r: &mut Reader<'a>, _: u16, view: TextView<'a>) -> Result<(), DecodeError> {
+        validate_prefixed_text8(r, "package name", view)?;
+        validate_prefixed_text8(r, "package version", view)
     }
     fn wire_len(&self, _: u16) -> usize {
         2 + self.name.len() + self.version.len()

@@ -8,7 +8,9 @@ use core::fmt;
 
 use tnc_wire::{DecodeError, DecodeErrorKind, EncodeError, Pen, Reader, Writer};
 
-use crate::attribute::{AttributeValue, check_encodable, read_text, read_text_in, too_short};
+use crate::attribute::{
+    AttributeValue, check_encodable, read_text, read_text_in, too_short, validate_text_in,
+};
 use crate::consts::{TcgAttributeType, UnixFileType};
 use crate::seq::{Seq, SeqItem, TextView};
 
@@ -336,12 +338,9 @@ pub struct FileMeasurementEntry<'a> {
     pub name: &'a str,
 }
 
-impl<'a> SeqItem<'a> for FileMeasurementEntry<'a> {
-    fn read(r: &mut Reader<'a>, m: u16) -> Result<Self, DecodeError> {
-        Self::read_in(r, m, TextView::default())
-    }
-    fn read_in(r: &mut Reader<'a>, m: u16, view: TextView<'a>) -> Result<Self, DecodeError> {
-        let digest = r.bytes(usize::from(m))?;
+impl FileMeasurementEntry<'_> {
+    /// Reads the Filename Length and checks it against the octets left.
+    fn name_len(r: &mut Reader<'_>) -> Result<usize, DecodeError> {
         let lo = r.offset();
         let len = usize::from(r.u16()?);
         if len > r.remaining() {
@@ -354,6 +353,22 @@ impl<'a> SeqItem<'a> for FileMeasurementEntry<'a> {
                 },
             ));
         }
+        Ok(len)
+    }
+}
+
+impl<'a> SeqItem<'a> for FileMeasurementEntry<'a> {
+    fn read(r: &mut Reader<'a>, m: u16) -> Result<Self, DecodeError> {
+        Self::read_in(r, m, TextView::default())
+    }
+    fn validate(r: &mut Reader<'a>, m: u16, view: TextView<'a>) -> Result<(), DecodeError> {
+        r.skip(usize::from(m))?;
+        let len = Self::name_len(r)?;
+        validate_text_in(r, len, "filename", view)
+    }
+    fn read_in(r: &mut Reader<'a>, m: u16, view: TextView<'a>) -> Result<Self, DecodeError> {
+        let digest = r.bytes(usize::from(m))?;
+        let len = Self::name_len(r)?;
         Ok(Self {
             digest,
             name: read_text_in(r, len, "filename", view)?,

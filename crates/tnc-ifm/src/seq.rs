@@ -28,6 +28,13 @@ pub trait SeqItem<'a>: Copy + PartialEq + fmt::Debug {
         Self::read(r, ctx)
     }
 
+    /// Checks one item without building it (the validation walk of
+    /// [`Seq::read`]); must accept exactly what [`read_in`](Self::read_in)
+    /// accepts. The default builds the item and drops it.
+    fn validate(r: &mut Reader<'a>, ctx: Ctx, view: TextView<'a>) -> Result<(), DecodeError> {
+        Self::read_in(r, ctx, view).map(|_| ())
+    }
+
     /// Octets [`write`](Self::write) appends.
     fn wire_len(&self, ctx: Ctx) -> usize;
 
@@ -121,7 +128,7 @@ impl<'a, T: SeqItem<'a>> Seq<'a, T> {
         let base = r.offset();
         let view = TextView::new(r.peek_rest(), base, false);
         for _ in 0..count {
-            T::read_in(r, ctx, view)?;
+            T::validate(r, ctx, view)?;
         }
         let used = r.offset() - base;
         let bytes = start.peek_rest().get(..used).unwrap_or_default();
