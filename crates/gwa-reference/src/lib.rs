@@ -5,12 +5,18 @@
 //! paper (GeSe15) describes it and as adapted to BSI TR-03109-1 in the project's spec digest
 //! `bsi-profile.md` §7–§8.
 //!
+//! * [`server`]: the PT-TLS listener glue ([`server::Gwa`]: one TNCS per connection, the
+//!   result committed before the RESULT batch leaves), the TNC profile service over mutual
+//!   TLS and wake-ups;
+//! * [`imv`]: the OS/product verifier and the firmware-measurement verifier (TCG PTS file
+//!   measurements against manufacturer reference values, relay detection by channel binding);
 //! * [`storage`]: the data model (gateways, assessments, logbook, manufacturers, reference
 //!   values, TNC profiles) behind the [`Storage`](storage::Storage) trait, with the embedded
 //!   SQLite backend [`SqliteStorage`](storage::SqliteStorage) (schema migrations embedded);
 //! * [`manifest`]: signed manufacturer manifests of reference values (`reference import`);
-//! * [`config`]: the TOML configuration;
-//! * the binary `gwa-reference` with the CLI.
+//! * [`http`] and [`metrics`]: the read-only JSON API and Prometheus metrics;
+//! * [`config`] and [`cli`]: the TOML configuration and the command line of the binary
+//!   `gwa-reference`.
 //!
 //! ```
 //! use gwa_reference::storage::{SqliteStorage, Storage, Verdict};

@@ -265,11 +265,8 @@ impl PbDriver for GwaDriver {
         ));
         self.tls = Some(tls);
         self.gateway = Some(id.clone());
-        let now = self.started_ms;
-        let gw = id.clone();
-        blocking(&self.gwa.storage, move |s| s.gateway_seen(&gw, now))
-            .await
-            .map_err(|e| PtError::Driver(format!("cannot record the gateway: {e}")))?;
+        // the gateway row (created on first contact, last seen) is written with the
+        // assessment, in the same transaction: one commit per connection
         let kind = match info.channel_binding.kind {
             tnc_ift_tls_bsi::binding::ChannelBindingKind::TlsUnique => {
                 ChannelBindingKind::TlsUnique

@@ -51,6 +51,9 @@ struct FwState {
 /// for measurements).
 pub struct FirmwareImv {
     storage: Arc<dyn Storage>,
+    /// Reference sets already read: a firmware version is immutable once imported, so a
+    /// found set never changes (unknown versions are not cached: they may be imported later).
+    cache: Mutex<HashMap<(u32, String, String), ReferenceSet>>,
     policy: Policy,
     journal: Arc<Journal>,
     state: Mutex<HashMap<ConnectionId, FwState>>,
@@ -84,11 +87,41 @@ impl FirmwareImv {
     pub fn new(storage: Arc<dyn Storage>, policy: Policy, journal: Arc<Journal>) -> Self {
         Self {
             storage,
+            cache: Mutex::new(HashMap::new()),
             policy,
             journal,
             state: Mutex::new(HashMap::new()),
             message_id: AtomicU32::new(1),
         }
+    }
+
+    fn reference_set(
+        &self,
+        pen: u32,
+        product: &str,
+        version: &str,
+    ) -> Result<Option<ReferenceSet>, ApiError> {
+        let key = (pen, product.to_owned(), version.to_owned());
+        if let Some(s) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(Some(s.clone()));
+        }
+        let set = self
+            .storage
+            .reference_set(pen, product, version)
+            .map_err(|e| ApiError::Other(format!("reference values unavailable: {e}")))?;
+        if let Some(s) = &set {
+            let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if c.len() >= 1024 {
+                c.clear();
+            }
+            c.insert(key, s.clone());
+        }
+        Ok(set)
     }
 
     fn with<R>(&self, c: ConnectionId, f: impl FnOnce(&mut FwState) -> R) -> R {
@@ -467,10 +500,7 @@ impl Imv for FirmwareImv {
         }
         match (s.vendor_pen, &s.product, &s.version) {
             (Some(pen), Some(product), Some(version)) => {
-                let set = self
-                    .storage
-                    .reference_set(pen, product, version)
-                    .map_err(|e| ApiError::Other(format!("reference values unavailable: {e}")))?;
+                let set = self.reference_set(pen, product, version)?;
                 match set {
                     Some(set) => {
                         self.with(c, |st| st.reference = Some(set.clone()));

@@ -295,7 +295,7 @@ impl Storage for SqliteStorage {
             "UPDATE gateways SET last_assessed_ms = ?2, last_verdict = ?3,
                  vendor = COALESCE(?4, vendor), product = COALESCE(?5, product),
                  firmware = COALESCE(?6, firmware),
-                 last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?2)
+                 last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?7)
              WHERE id = ?1",
             params![
                 a.gateway_id,
@@ -303,7 +303,8 @@ impl Storage for SqliteStorage {
                 a.verdict.as_str(),
                 a.vendor,
                 a.product,
-                a.firmware
+                a.firmware,
+                a.started_ms
             ],
         )?;
         tx.commit()?;
