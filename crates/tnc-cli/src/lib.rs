@@ -23,6 +23,7 @@
 pub mod input;
 pub mod pa_tnc;
 pub mod pb_tnc;
+pub mod pt_tls;
 pub mod text;
 
 /// The result of decoding one input: a human-readable rendering, one JSON

@@ -3,6 +3,7 @@
 //! ```text
 //! tnc decode pa-tnc [FILE|-] [--json]
 //! tnc decode pb-tnc [FILE|-] [--json]
+//! tnc decode pt-tls [FILE|-] [--json]
 //! ```
 //! Input is hex (whitespace ignored) or raw binary; without FILE (or with `-`)
 //! it is read from standard input. Exit status: 0 well-formed, 1 malformed input
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: tnc decode <layer> [FILE|-] [--json]\n\
 layers:\n  pa-tnc   PA-TNC message (RFC 5792, TCG IF-M)\n\
   pb-tnc   PB-TNC batch (RFC 5793, TCG IF-TNCCS 2.0)\n\
+  pt-tls   stream of PT-TLS messages (RFC 6876)\n\
 Input: hex (whitespace ignored) or raw binary; stdin when FILE is absent or '-'.\n";
 
 fn main() -> ExitCode {
@@ -51,6 +53,7 @@ fn run(args: &[String]) -> ExitCode {
             let view = match *layer {
                 "pa-tnc" => tnc_cli::pa_tnc::view(&input),
                 "pb-tnc" => tnc_cli::pb_tnc::view(&input),
+                "pt-tls" => tnc_cli::pt_tls::view(&input),
                 other => {
                     eprintln!("tnc: unknown layer '{other}'\n{USAGE}");
                     return ExitCode::from(2);
