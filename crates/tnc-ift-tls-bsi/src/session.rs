@@ -254,6 +254,16 @@ impl Session {
         }
     }
 
+    /// A session placed directly in `state` (for decoders and tests that judge a
+    /// message in the phase where its type is legal). A server in
+    /// [`State::AwaitSelection`] counts PLAIN as offered when a verifier is configured.
+    pub fn with_state(cfg: SessionConfig, state: State, now: Instant) -> Self {
+        let mut s = Session::new(cfg, now);
+        s.offered_plain = s.cfg.plain_verifier.is_some();
+        s.state = state;
+        s
+    }
+
     /// The current state.
     pub fn state(&self) -> State {
         self.state
