@@ -434,12 +434,18 @@ ctx.load_cert_chain(d + "/gwa-chain.pem", d + "/gwa.key")
 ctx.load_verify_locations(d + "/root-ca.pem")
 ctx.verify_mode = ssl.CERT_REQUIRED
 ctx.set_ecdh_curve("brainpoolP256r1")
+if len(sys.argv) > 2 and sys.argv[2] == "noems":
+    ctx.options |= 1  # SSL_OP_NO_EXTENDED_MASTER_SECRET
 srv = socket.socket()
 srv.bind(("127.0.0.1", 0))
 srv.listen(1)
 print(srv.getsockname()[1], flush=True)
 c, _ = srv.accept()
-s = ctx.wrap_socket(c, server_side=True)
+try:
+    s = ctx.wrap_socket(c, server_side=True)
+except ssl.SSLError as e:
+    print("refused", e, flush=True)
+    sys.exit(0)
 print(s.get_channel_binding("tls-unique").hex(), flush=True)
 try:
     s.recv(10)
@@ -610,4 +616,87 @@ fn openssl_renegotiation_attempt_fails() {
     let after = after.unwrap_or_default();
     assert!(after.to_ascii_lowercase().contains("alert"), "{after}");
     let _ = Arc::new(());
+}
+
+/// Python client with `SSL_OP_NO_EXTENDED_MASTER_SECRET` (OpenSSL 3.0: bit 0).
+const PY_NO_EMS_CLIENT: &str = r#"
+import ssl, socket, sys
+port, d, gw, curve = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.options |= 1  # SSL_OP_NO_EXTENDED_MASTER_SECRET
+ctx.load_verify_locations(d + "/root-ca.pem")
+ctx.load_cert_chain(d + "/" + gw + "-chain.pem", d + "/" + gw + ".key")
+ctx.set_ecdh_curve(curve)
+try:
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+    print("connected")
+    s.close()
+except ssl.SSLError as e:
+    print("refused", e)
+"#;
+
+#[test]
+fn handshake_without_extended_master_secret_is_refused_in_bsi_only() {
+    let f = fixture();
+    for (profile, expect_ok) in [(Profile::Bsi, false), (Profile::Rfc6876, true)] {
+        let mut s = TlsSettings::new(profile);
+        s.tls13 = false;
+        // the RFC profile has NIST groups only: NIST certificates there
+        let (dir, pki, curve) = match profile {
+            Profile::Bsi => (&f.dir, &f.pki, "brainpoolP256r1"),
+            Profile::Rfc6876 => (&f.nist_dir, &f.nist, "prime256v1"),
+        };
+        let (port, h) = serve_once_with(s, pki);
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                PY_NO_EMS_CLIENT,
+                &port.to_string(),
+                &dir.to_string_lossy(),
+                GW,
+                curve,
+            ])
+            .output()
+            .unwrap();
+        let py = String::from_utf8_lossy(&out.stdout).to_string();
+        let (r, _) = h.join().unwrap();
+        if expect_ok {
+            let info = r.unwrap_or_else(|e| panic!("RFC profile without EMS: {e} / {py}"));
+            // tls-unique still works (but is not safe without EMS: triple handshake)
+            assert_eq!(info.channel_binding.kind, ChannelBindingKind::TlsUnique);
+            assert!(py.contains("connected"), "{py}");
+        } else {
+            let e = r
+                .err()
+                .unwrap_or_else(|| panic!("BSI server accepted a handshake without EMS: {py}"));
+            assert!(
+                format!("{e:?}").contains("ExtendedMasterSecretExtensionRequired"),
+                "{e:?}"
+            );
+            assert!(py.contains("refused"), "{py}");
+        }
+    }
+}
+
+#[test]
+fn our_bsi_client_refuses_a_server_without_extended_master_secret() {
+    let f = fixture();
+    let mut child = Command::new("python3")
+        .args(["-c", PY_SERVER, &f.dir.to_string_lossy(), "noems"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut r = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let port: u16 = line.trim().parse().unwrap();
+    let e = our_client(&settings(false), port).unwrap_err();
+    assert!(
+        format!("{e:?}").contains("ExtendedMasterSecretExtensionRequired"),
+        "{e:?}"
+    );
+    let _ = child.wait();
 }
