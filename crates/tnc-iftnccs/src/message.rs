@@ -436,8 +436,8 @@ impl<'a> Message<'a> {
                     ));
                 }
                 let text = no_nul_utf8(&mut r, len, "reason string")?;
-                let lang_len = usize::from(r.u8()?);
                 let lang_at = r.offset();
+                let lang_len = usize::from(r.u8()?);
                 if lang_len != r.remaining() {
                     return Err(Error::invalid(
                         lang_at,
@@ -729,8 +729,8 @@ fn decode_remediation<'a>(
                 ));
             }
             let text = no_nul_utf8(r, len, "remediation string")?;
-            let lang_len = usize::from(r.u8()?);
             let lang_at = r.offset();
+            let lang_len = usize::from(r.u8()?);
             if lang_len != r.remaining() {
                 return Err(Error::invalid(
                     lang_at,

@@ -296,15 +296,21 @@ fn message_header_errors_have_batch_offsets() {
             "02800003 0000001d 00000000 00000007 00000015 000000ff 41424300 00",
             20,
         ),
+        // Reason-String whose language length (0xfa) runs past the end: at the length field
+        // (fuzz find: the offset used to point one past the message)
+        (
+            "02800003 0000002c 80000000 00000002 00000010 00000000 00000000 00000007 00000014 00000003 610462fa",
+            43,
+        ),
         // Reason-String with NUL in the text (value+4+1)
         (
             "02800003 0000001e 00000000 00000007 00000014 00000003 41004300",
             25,
         ),
-        // Remediation-String language length mismatch: value + 8 + 4 + 2 + 1
+        // Remediation-String language length mismatch, at the length field: value + 8 + 4 + 2
         (
             "02800003 00000023 00000000 00000004 0000001c 00000000 00000002 00000002 41420300 00",
-            35,
+            34,
         ),
     ];
     for (h, off) in cases {
