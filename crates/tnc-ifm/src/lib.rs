@@ -54,7 +54,9 @@ pub mod seq;
 
 pub use attribute::{AttrValue, Attribute, AttributeValue};
 pub use error::Error;
-pub use message::{Attributes, MessageBuilder, PaMessage, RawAttribute, encode_message};
+pub use message::{
+    Attributes, MessageBuilder, OwnedAttribute, PaMessage, RawAttribute, encode_message,
+};
 pub use pa_tnc_error::{ErrorInformation, PaTncError};
 pub use receiver::{Accepted, Received, Rejection, Rule, receive};
 pub use tnc_wire::{DecodeError, DecodeErrorKind, EncodeError, Pen};

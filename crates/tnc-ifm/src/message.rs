@@ -202,6 +202,65 @@ impl<'a> RawAttribute<'a> {
     }
 }
 
+/// An attribute that owns its value, for keeping it beyond the lifetime of the
+/// received buffer (the explicit owned form of [`RawAttribute`] /
+/// [`Attribute`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OwnedAttribute {
+    /// Flags octet.
+    pub flags: u8,
+    /// Attribute Vendor ID.
+    pub vendor: Pen,
+    /// Attribute Type.
+    pub attr_type: u32,
+    /// Attribute Value.
+    pub value: Vec<u8>,
+}
+
+impl OwnedAttribute {
+    /// The borrowed raw view (offset 0).
+    pub fn as_raw(&self) -> RawAttribute<'_> {
+        RawAttribute {
+            flags: self.flags,
+            vendor: self.vendor,
+            attr_type: self.attr_type,
+            value: &self.value,
+            offset: 0,
+        }
+    }
+
+    /// The typed attribute (value offsets in errors count from the header).
+    pub fn typed(&self) -> Result<Attribute<'_>, DecodeError> {
+        Attribute::from_raw(&self.as_raw())
+    }
+}
+
+impl RawAttribute<'_> {
+    /// Copies the value into an [`OwnedAttribute`].
+    pub fn to_owned_attribute(&self) -> OwnedAttribute {
+        OwnedAttribute {
+            flags: self.flags,
+            vendor: self.vendor,
+            attr_type: self.attr_type,
+            value: self.value.to_vec(),
+        }
+    }
+}
+
+impl Attribute<'_> {
+    /// Encodes the value into an [`OwnedAttribute`].
+    pub fn to_owned_attribute(&self) -> Result<OwnedAttribute, EncodeError> {
+        let mut value = Vec::with_capacity(self.value.value_len());
+        self.value.encode_value(&mut Writer::new(&mut value))?;
+        Ok(OwnedAttribute {
+            flags: self.flags,
+            vendor: self.vendor(),
+            attr_type: self.attr_type(),
+            value,
+        })
+    }
+}
+
 /// Writes a 12-octet attribute header for a value of `value_len` octets.
 pub(crate) fn write_attribute_header(
     w: &mut Writer<'_>,

@@ -57,3 +57,25 @@ fn report_decodes_to_documented_content_and_reencodes_identically() {
     }
     assert_eq!(encode_message(1, &attrs).unwrap(), REPORT);
 }
+
+#[test]
+fn owned_attributes_outlive_the_buffer() {
+    let owned: Vec<tnc_ifm::OwnedAttribute> = {
+        let copy = REPORT.to_vec();
+        let Received::Accept(ok) = receive(&copy, &[]) else {
+            panic!()
+        };
+        ok.message()
+            .attributes()
+            .map(|r| r.unwrap().to_owned_attribute())
+            .collect()
+    };
+    let Received::Accept(ok) = receive(REPORT, &[]) else {
+        panic!()
+    };
+    for (o, a) in owned.iter().zip(ok.iter()) {
+        assert_eq!(o.typed().unwrap(), a);
+        assert_eq!(a.to_owned_attribute().unwrap(), *o);
+    }
+    assert_eq!(owned.len(), 6);
+}
