@@ -1,5 +1,7 @@
 //! Connection attributes an IMC/IMV can read (`TNC_TNCC_GetAttribute` / `TNC_TNCS_GetAttribute`).
 
+use crate::AttributeId;
+
 /// Which channel binding the transport supplies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -79,6 +81,41 @@ impl ConnectionAttributes {
         }
     }
 
+    /// The value of a readable attribute in the encoding IF-IMC/IF-IMV `GetAttribute` returns
+    /// (strongSwan's conventions, `if-imc-imv.md` §6): uint32 big-endian, bool as one octet,
+    /// strings NUL-terminated except the preferred language, the channel binding raw. `None` for
+    /// attributes this connection does not have (e.g. `TLS_UNIQUE` with a TLS 1.3 exporter
+    /// binding or none at all) and for write-only or unsupported ones.
+    pub fn get(&self, id: AttributeId) -> Option<Vec<u8>> {
+        let cstr = |s: &str| {
+            let mut v = s.as_bytes().to_vec();
+            v.push(0);
+            v
+        };
+        Some(match id {
+            AttributeId::PREFERRED_LANGUAGE => {
+                self.preferred_language.as_ref()?.as_bytes().to_vec()
+            }
+            AttributeId::MAX_ROUND_TRIPS => self.max_round_trips.to_be_bytes().to_vec(),
+            AttributeId::MAX_MESSAGE_SIZE => self.max_message_size.to_be_bytes().to_vec(),
+            AttributeId::HAS_LONG_TYPES => vec![u8::from(self.has_long_types)],
+            AttributeId::HAS_EXCLUSIVE => vec![u8::from(self.has_exclusive)],
+            AttributeId::HAS_SOH => vec![0],
+            AttributeId::IFTNCCS_PROTOCOL => cstr(Self::IFTNCCS_PROTOCOL),
+            AttributeId::IFTNCCS_VERSION => cstr(Self::IFTNCCS_VERSION),
+            AttributeId::IFT_PROTOCOL => cstr(&self.ift_protocol),
+            AttributeId::IFT_VERSION => cstr(&self.ift_version),
+            AttributeId::TLS_UNIQUE => match &self.channel_binding {
+                Some(ChannelBinding {
+                    kind: ChannelBindingKind::TlsUnique,
+                    data,
+                }) => data.clone(),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
     /// Sets the channel binding (builder style).
     pub fn with_channel_binding(mut self, kind: ChannelBindingKind, data: Vec<u8>) -> Self {
         self.channel_binding = Some(ChannelBinding { kind, data });
@@ -96,5 +133,42 @@ impl Default for ConnectionAttributes {
     /// The attributes of PB-TNC over PT-TLS (`IF-T for TLS`, `2.0`) without binding or identity.
     fn default() -> Self {
         Self::new("IF-T for TLS", "2.0")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_attribute_encodings() {
+        let mut a = ConnectionAttributes::default()
+            .with_channel_binding(ChannelBindingKind::TlsUnique, vec![1, 2, 3]);
+        a.preferred_language = Some("de, en".into());
+        a.max_message_size = 65_490;
+        assert_eq!(
+            a.get(AttributeId::PREFERRED_LANGUAGE).as_deref(),
+            Some(&b"de, en"[..])
+        );
+        assert_eq!(
+            a.get(AttributeId::MAX_MESSAGE_SIZE),
+            Some(vec![0, 0, 0xFF, 0xD2])
+        );
+        assert_eq!(a.get(AttributeId::MAX_ROUND_TRIPS), Some(vec![0xFF; 4]));
+        assert_eq!(a.get(AttributeId::HAS_EXCLUSIVE), Some(vec![1]));
+        assert_eq!(
+            a.get(AttributeId::IFTNCCS_VERSION).as_deref(),
+            Some(&b"2.0\0"[..])
+        );
+        assert_eq!(
+            a.get(AttributeId::IFT_PROTOCOL).as_deref(),
+            Some(&b"IF-T for TLS\0"[..])
+        );
+        assert_eq!(a.get(AttributeId::TLS_UNIQUE), Some(vec![1, 2, 3]));
+        assert_eq!(a.get(AttributeId::REASON_STRING), None);
+        let b = ConnectionAttributes::default()
+            .with_channel_binding(ChannelBindingKind::TlsExporter, vec![9; 32]);
+        assert_eq!(b.get(AttributeId::TLS_UNIQUE), None);
+        assert_eq!(b.get(AttributeId::PREFERRED_LANGUAGE), None);
     }
 }

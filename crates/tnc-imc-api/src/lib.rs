@@ -71,7 +71,7 @@ mod message;
 
 pub use async_trait::async_trait;
 pub use attributes::{ChannelBinding, ChannelBindingKind, ConnectionAttributes, PeerIdentity};
-pub use consts::{ConnectionState, RetryReason};
+pub use consts::{AttributeId, ConnectionState, RetryReason};
 pub use context::{Context, ImcContext};
 pub use error::ApiError;
 pub use filter::MessageTypeFilter;

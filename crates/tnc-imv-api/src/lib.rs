@@ -70,7 +70,7 @@ pub use context::{ImvContext, ReasonString, Recommendation, Remediation};
 pub use imv::Imv;
 
 pub use tnc_imc_api::{
-    ApiError, ChannelBinding, ChannelBindingKind, ConnectionAttributes, ConnectionId,
+    ApiError, AttributeId, ChannelBinding, ChannelBindingKind, ConnectionAttributes, ConnectionId,
     ConnectionState, Context, MessageType, MessageTypeFilter, OutgoingMessage, PeerIdentity, Pen,
     PostureId, ReceivedMessage, RetryReason, async_trait,
 };
