@@ -17,7 +17,9 @@
 //!   Finished is the first Finished of the connection (RFC 5929 §3.1); there is no
 //!   renegotiation in rustls.
 //! * **Never mixes up connections**: entries are keyed by the master secret, which is
-//!   unique per connection (extended master secret is required by the BSI profile).
+//!   unique per connection (extended master secret is required by the BSI profile);
+//!   should two different Finished values ever meet under one master secret (only
+//!   possible without EMS), the entry is marked ambiguous and yields an error.
 //! * **Bounded**: at most [`MAX_PENDING`] entries; the oldest is evicted first, and an
 //!   evicted or unknown entry gives an error, never a wrong value.
 
@@ -70,7 +72,8 @@ pub struct ChannelBinding {
 
 #[derive(Default)]
 struct Registry {
-    map: HashMap<[u8; 32], ([u8; 12], u8)>,
+    /// master-secret key -> (verify_data, computations not yet looked up, ambiguous)
+    map: HashMap<[u8; 32], ([u8; 12], u8, bool)>,
     order: VecDeque<[u8; 32]>,
 }
 
@@ -98,8 +101,13 @@ fn record(master_secret: &[u8], verify_data: &[u8]) {
         return;
     };
     if let Some(e) = r.map.get_mut(&k) {
-        // both ends in one process: the second computation of the same Finished
+        // both ends in one process: the second computation of the same Finished.
+        // Two *different* Finished under one master secret (possible only without
+        // EMS, e.g. a triple-handshake attacker) make the value ambiguous: refuse it.
         e.1 = e.1.saturating_add(1);
+        if e.0 != vd {
+            e.2 = true;
+        }
         return;
     }
     while r.order.len() >= MAX_PENDING {
@@ -107,14 +115,14 @@ fn record(master_secret: &[u8], verify_data: &[u8]) {
             r.map.remove(&old);
         }
     }
-    r.map.insert(k, (vd, 1));
+    r.map.insert(k, (vd, 1, false));
     r.order.push_back(k);
 }
 
 fn take(master_secret: &[u8]) -> Option<[u8; 12]> {
     let k = key_of(master_secret);
     let mut r = REGISTRY.lock().ok()?;
-    let (vd, refs) = *r.map.get(&k)?;
+    let (vd, refs, ambiguous) = *r.map.get(&k)?;
     if refs > 1 {
         if let Some(e) = r.map.get_mut(&k) {
             e.1 -= 1;
@@ -123,7 +131,7 @@ fn take(master_secret: &[u8]) -> Option<[u8; 12]> {
         r.map.remove(&k);
         r.order.retain(|x| *x != k);
     }
-    Some(vd)
+    (!ambiguous).then_some(vd)
 }
 
 /// Number of tls-unique values waiting for their lookup (for tests and metrics).
@@ -238,6 +246,12 @@ mod tests {
         assert_eq!(take(&ms), Some([1; 12]));
         assert_eq!(take(&ms), Some([1; 12]));
         assert_eq!(take(&ms), None);
+        // one master secret, two different Finished: ambiguous, refused
+        let ms2 = [8u8; 48];
+        record(&ms2, &[1; 12]);
+        record(&ms2, &[2; 12]);
+        assert_eq!(take(&ms2), None);
+        assert_eq!(take(&ms2), None);
         // flood: the oldest entries are evicted, memory stays bounded
         for i in 0..(MAX_PENDING + 10) as u32 {
             let mut m = [0u8; 48];
