@@ -213,6 +213,16 @@ impl Session {
         }
     }
 
+    /// The TNCC side of a session.
+    pub fn client(limits: Limits) -> Self {
+        Self::new(Role::Client, limits)
+    }
+
+    /// The TNCS side of a session.
+    pub fn server(limits: Limits) -> Self {
+        Self::new(Role::Server, limits)
+    }
+
     /// A session that starts in `state` instead of Init — for tools that judge a single batch
     /// (what would a receiver in the state where this batch type is legal answer?) and tests.
     pub fn in_state(role: Role, limits: Limits, state: State) -> Self {
