@@ -359,3 +359,139 @@ async fn flush<S: AsyncWrite + Unpin>(io: &mut S, pt: &mut PtSession) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use tnc_iftnccs::broker::{Decision, Reason};
+
+    fn decided(a: AssessmentResult, r: AccessRecommendation) -> Outcome {
+        Outcome::Decided(Decision {
+            recommendation: r,
+            assessment: a,
+            reasons: vec![Reason {
+                text: "why".into(),
+                language: "en".into(),
+            }],
+            remediation: vec![],
+        })
+    }
+
+    #[test]
+    fn decisions_map_to_states() {
+        for (a, r, state, rec) in [
+            (
+                AssessmentResult::COMPLIANT,
+                AccessRecommendation::ALLOWED,
+                IntegrityState::Trusted,
+                "allow",
+            ),
+            (
+                AssessmentResult::NONCOMPLIANT_MINOR,
+                AccessRecommendation::QUARANTINED,
+                IntegrityState::NotTrusted,
+                "isolate",
+            ),
+            (
+                AssessmentResult::NONCOMPLIANT_MAJOR,
+                AccessRecommendation::DENIED,
+                IntegrityState::NotTrusted,
+                "no access",
+            ),
+            (
+                AssessmentResult::ERROR,
+                AccessRecommendation::DENIED,
+                IntegrityState::Error,
+                "no access",
+            ),
+            (
+                AssessmentResult::DONT_KNOW,
+                AccessRecommendation::DENIED,
+                IntegrityState::Error,
+                "no access",
+            ),
+        ] {
+            assert_eq!(
+                outcome_to_check(&decided(a, r)),
+                CheckOutcome::Verdict {
+                    state,
+                    recommendation: Some(rec.into()),
+                    reasons: vec!["why".into()],
+                }
+            );
+        }
+        let CheckOutcome::Failed { class, .. } =
+            outcome_to_check(&Outcome::Failed(PbCloseReason::Timeout))
+        else {
+            panic!()
+        };
+        assert_eq!(class, ErrorClass::Transient);
+        let CheckOutcome::Failed { class, .. } =
+            outcome_to_check(&Outcome::Failed(PbCloseReason::PeerClosed))
+        else {
+            panic!()
+        };
+        assert_eq!(class, ErrorClass::Permanent);
+    }
+
+    #[test]
+    fn io_errors_are_classified() {
+        use std::io::{Error as E, ErrorKind as K};
+        assert_eq!(
+            classify_io(&E::from(K::ConnectionRefused)),
+            ErrorClass::Transient
+        );
+        assert_eq!(classify_io(&E::from(K::TimedOut)), ErrorClass::Transient);
+        assert_eq!(
+            classify_io(&E::from(K::ConnectionReset)),
+            ErrorClass::Transient
+        );
+        assert_eq!(classify_io(&E::from(K::InvalidData)), ErrorClass::Permanent);
+        let tls = E::new(K::Other, rustls::Error::General("bad certificate".into()));
+        assert_eq!(classify_io(&tls), ErrorClass::Permanent);
+    }
+
+    #[tokio::test]
+    async fn a_silent_peer_ends_in_a_timeout_and_a_closed_one_in_an_error() {
+        let imcs = Arc::new(ImcSet::new());
+        let attrs = ConnectionAttributes::new("IF-TNCCS", "2.0");
+        // the peer reads but never answers: the whole exchange is bounded
+        let (mut a, _b) = tokio::io::duplex(64 * 1024);
+        let e = drive_assessment(
+            &mut a,
+            imcs.clone(),
+            attrs.clone(),
+            ConnectionId(1),
+            Duration::from_millis(200),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.class, ErrorClass::Transient, "{e}");
+        // the peer hangs up at once
+        let (mut a, b) = tokio::io::duplex(64 * 1024);
+        drop(b);
+        let e = drive_assessment(&mut a, imcs, attrs, ConnectionId(2), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert_eq!(e.class, ErrorClass::Transient, "{e}");
+        // the peer answers with something that is not PT-TLS: a protocol error, permanent
+        let (mut a, mut b) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let _ = b.write_all(&[0xFF; 64]).await;
+            let mut sink = vec![0u8; 1024];
+            while matches!(b.read(&mut sink).await, Ok(n) if n > 0) {}
+        });
+        let e = drive_assessment(
+            &mut a,
+            Arc::new(ImcSet::new()),
+            ConnectionAttributes::new("IF-TNCCS", "2.0"),
+            ConnectionId(3),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.class, ErrorClass::Permanent, "{e}");
+    }
+}
