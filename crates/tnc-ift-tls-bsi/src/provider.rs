@@ -1,4 +1,4 @@
-//! The rustls [`CryptoProvider`] of the BSI profile: NIST curves, AES-GCM suites and
+//! The rustls [`CryptoProvider`](rustls::crypto::CryptoProvider) of the BSI profile: NIST curves, AES-GCM suites and
 //! randomness from rustls's `ring` provider; brainpoolP256r1/P384r1 key exchange,
 //! ECDSA signing and ECDSA signature verification from RustCrypto (`bp256`/`bp384`),
 //! carried as `NamedGroup::Unknown(0x1a/0x1b/0x1f/0x20)` and signature schemes
