@@ -448,7 +448,7 @@ mod tests {
             ErrorClass::Transient
         );
         assert_eq!(classify_io(&E::from(K::InvalidData)), ErrorClass::Permanent);
-        let tls = E::new(K::Other, rustls::Error::General("bad certificate".into()));
+        let tls = E::other(rustls::Error::General("bad certificate".into()));
         assert_eq!(classify_io(&tls), ErrorClass::Permanent);
     }
 
