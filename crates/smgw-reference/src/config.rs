@@ -162,8 +162,8 @@ pub struct ProductSection {
     pub packages: Vec<(String, String)>,
     /// Whether a factory default password is still enabled.
     pub factory_default_password: bool,
-    /// File whose content (`0`/`1`) tells whether IP forwarding is on
-    /// (on Linux `/proc/sys/net/ipv4/ip_forward`); `None`: reported as unknown.
+    /// File whose content (`0`/`1`) tells whether IP forwarding is on (default
+    /// `/proc/sys/net/ipv4/ip_forward`); unreadable or `None`: reported as unknown.
     pub forwarding_file: Option<PathBuf>,
 }
 
@@ -179,7 +179,7 @@ impl Default for ProductSection {
             build: 0,
             packages: Vec::new(),
             factory_default_password: false,
-            forwarding_file: None,
+            forwarding_file: Some(PathBuf::from("/proc/sys/net/ipv4/ip_forward")),
         }
     }
 }
