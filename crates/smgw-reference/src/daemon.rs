@@ -77,14 +77,14 @@ impl Clock for VirtualClock {
     }
 }
 
-/// The standard IMC set of the gateway: OS/product and firmware measurement.
-pub fn standard_imcs(cfg: &Config, started: u64) -> Arc<ImcSet> {
+/// The standard IMC set of the gateway: OS/product and firmware measurement
+/// (returned too, for its course notes).
+pub fn standard_imcs(cfg: &Config, started: u64) -> (Arc<ImcSet>, Arc<FirmwareImc>) {
     let mut set = ImcSet::new();
     set.add(Arc::new(OsImc::new(cfg.product.clone(), started)));
-    set.add(Arc::new(FirmwareImc::new(Manifest::new(
-        cfg.manifest.clone(),
-    ))));
-    Arc::new(set)
+    let fw = Arc::new(FirmwareImc::new(Manifest::new(cfg.manifest.clone())));
+    set.add(fw.clone());
+    (Arc::new(set), fw)
 }
 
 /// The gateway with its network side.
@@ -92,6 +92,7 @@ pub struct Daemon {
     gw: Gateway,
     id: TlsIdentity,
     imcs: Arc<ImcSet>,
+    firmware: Arc<FirmwareImc>,
     clock: Arc<dyn Clock>,
     wakeup: Option<UdpSocket>,
     next_connection: u32,
@@ -112,12 +113,13 @@ impl Daemon {
     /// A daemon for `cfg` with `id` (TLS) and `clock`; opens the data directory.
     pub fn new(cfg: Config, id: TlsIdentity, clock: Arc<dyn Clock>) -> Result<Self> {
         let now = clock.now();
-        let imcs = standard_imcs(&cfg, now);
+        let (imcs, firmware) = standard_imcs(&cfg, now);
         let gw = Gateway::open(cfg, now)?;
         Ok(Daemon {
             gw,
             id,
             imcs,
+            firmware,
             clock,
             wakeup: None,
             next_connection: 1,
@@ -231,8 +233,15 @@ impl Daemon {
         let conn = ConnectionId(self.next_connection);
         self.next_connection = self.next_connection.wrapping_add(1);
         let attrs = transport::attributes_for(&info);
+        let _ = self.firmware.take_course();
         let out =
-            transport::drive_assessment(&mut tls, self.imcs.clone(), attrs, conn, timeout).await?;
+            transport::drive_assessment(&mut tls, self.imcs.clone(), attrs, conn, timeout).await;
+        for note in self.firmware.take_course() {
+            let _ = self
+                .gw
+                .log_course(self.clock.now(), "check.measurement", &note);
+        }
+        let out = out?;
         let check = transport::outcome_to_check(&out);
         let _ = self.gw.log_course(
             self.clock.now(),

@@ -72,6 +72,8 @@ async fn factory_off_then_on_trusted_at_interval_then_tamper_then_off() {
     assert_eq!(count(&sys, "tnc.on"), 1);
     assert_eq!(count(&sys, "check.start"), 3);
     assert_eq!(count(&sys, "check.tls"), 3);
+    // per check: three files measured and the channel binding reported
+    assert_eq!(count(&sys, "check.measurement"), 3 * 4);
     assert_eq!(count(&sys, "check.pbtnc"), 3);
     assert_eq!(count(&sys, "check.result"), 3);
     for c in ["consumer-c1", "consumer-c2"] {

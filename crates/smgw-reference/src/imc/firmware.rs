@@ -158,6 +158,7 @@ pub fn measure(path: &Path, directory: bool, alg: HashAlgorithms) -> Result<Vec<
 pub struct FirmwareImc {
     manifest: Manifest,
     algorithms: Mutex<HashMap<ConnectionId, HashAlgorithms>>,
+    course: Mutex<Vec<String>>,
     message_id: AtomicU32,
 }
 
@@ -167,8 +168,29 @@ impl FirmwareImc {
         FirmwareImc {
             manifest,
             algorithms: Mutex::new(HashMap::new()),
+            course: Mutex::new(Vec::new()),
             message_id: AtomicU32::new(1),
         }
+    }
+
+    /// Most course notes kept between two [`FirmwareImc::take_course`] calls.
+    pub const MAX_COURSE: usize = 256;
+
+    fn note(&self, text: String) {
+        if let Ok(mut c) = self.course.lock() {
+            if c.len() < Self::MAX_COURSE {
+                c.push(text);
+            }
+        }
+    }
+
+    /// What the collector was asked and answered since the last call (for
+    /// the system log's record of a check's course).
+    pub fn take_course(&self) -> Vec<String> {
+        self.course
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
     }
 
     fn algorithm(&self, conn: ConnectionId) -> HashAlgorithms {
@@ -224,12 +246,20 @@ impl FirmwareImc {
                         .map(|v| v.get(12..).map(<[u8]>::to_vec).unwrap_or_default())
                         .unwrap_or_default();
                     if req.delimiter != DELIMITER_SLASH {
+                        self.note(format!(
+                            "PTS request {}: delimiter 0x{:x} refused (Invalid Path)",
+                            req.request_id, req.delimiter
+                        ));
                         outs.push(Out::Error(PtsErrorCode::INVALID_PATH, copy));
                         continue;
                     }
                     let path = match self.manifest.allowed(req.path, req.directory) {
                         Ok(p) => p,
-                        Err(_) => {
+                        Err(e) => {
+                            self.note(format!(
+                                "PTS request {}: refused (Invalid Path): {e}",
+                                req.request_id
+                            ));
                             outs.push(Out::Error(PtsErrorCode::INVALID_PATH, copy));
                             continue;
                         }
@@ -242,9 +272,22 @@ impl FirmwareImc {
                                 .and_then(|l| u16::try_from(l).ok())
                                 .unwrap_or(32);
                             measured_any = true;
+                            self.note(format!(
+                                "PTS request {}: {} measured, {} file(s), {}",
+                                req.request_id,
+                                req.path,
+                                files.len(),
+                                alg.names().next().unwrap_or("?")
+                            ));
                             outs.push(Out::Files(req.request_id, len, files));
                         }
-                        Err(_) => outs.push(Out::Error(PtsErrorCode::FILE_NOT_FOUND, copy)),
+                        Err(e) => {
+                            self.note(format!(
+                                "PTS request {}: {} (File Not Found)",
+                                req.request_id, e
+                            ));
+                            outs.push(Out::Error(PtsErrorCode::FILE_NOT_FOUND, copy));
+                        }
                     }
                 }
                 _ => {}
@@ -290,12 +333,19 @@ impl FirmwareImc {
             });
         }
         let report;
+        if measured_any && binding.is_none() {
+            self.note("no channel binding available for the report".into());
+        }
         if measured_any {
             if let Some((kind, data)) = binding {
                 let kind = match kind {
                     ChannelBindingKind::TlsUnique => BindingKind::TLS_UNIQUE,
                     _ => BindingKind::TLS_EXPORTER,
                 };
+                self.note(format!(
+                    "channel binding reported ({kind:?}, {} octets)",
+                    data.len()
+                ));
                 report = BindingReport { kind, data }
                     .encode()
                     .map_err(|e| ApiError::Other(e.to_string()))?;
@@ -484,6 +534,16 @@ mod tests {
         };
         assert_eq!((vendor.get(), attr_type), (BINDING_PEN, BINDING_ATTR_TYPE));
         assert!(attrs[4].noskip());
+        let course = imc.take_course();
+        assert_eq!(course.len(), 4, "{course:?}");
+        assert!(
+            course[0].contains("request 1") && course[0].contains("1 file(s)"),
+            "{course:?}"
+        );
+        assert!(course[1].contains("2 file(s)"), "{course:?}");
+        assert!(course[2].contains("Invalid Path"), "{course:?}");
+        assert!(course[3].contains("channel binding reported"), "{course:?}");
+        assert!(imc.take_course().is_empty());
         let rep = BindingReport::decode(value).unwrap();
         assert_eq!(rep.kind, BindingKind::TLS_EXPORTER);
         assert_eq!(rep.data, cb);
