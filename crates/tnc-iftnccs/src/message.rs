@@ -218,9 +218,11 @@ impl<'a> LanguagePreference<'a> {
 /// A `q` value as thousandths (`0.8` → 800); malformed values count as 1.
 fn parse_q(s: &str) -> u32 {
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let Ok(i) = int.parse::<u32>() else {
-        return 1000;
-    };
+    match int.parse::<u32>() {
+        Ok(0) => {}
+        // q is at most 1; larger or malformed integer parts count as 1
+        _ => return 1000,
+    }
     let mut f = 0u32;
     let mut scale = 100u32;
     for c in frac.chars().take(3) {
@@ -228,7 +230,7 @@ fn parse_q(s: &str) -> u32 {
         f += d * scale;
         scale /= 10;
     }
-    (i * 1000 + f).min(1000)
+    f
 }
 
 /// PB-Reason-String (IETF 7).

@@ -437,9 +437,9 @@ impl Session {
             self.events
                 .push_back(Event::Closed(CloseReason::PeerError { vendor, code }));
         } else if crossed {
-            self.deadline = Some(now + self.limits.turn_timeout);
+            self.deadline = now.checked_add(self.limits.turn_timeout);
         } else {
-            self.deadline = Some(now + self.limits.turn_timeout);
+            self.deadline = now.checked_add(self.limits.turn_timeout);
             self.events.push_back(Event::BatchEnded { batch_type: bt });
         }
         Ok(())
@@ -514,7 +514,7 @@ impl Session {
             self.deadline = None;
             self.queued.clear();
         } else {
-            self.deadline = Some(now + self.limits.turn_timeout);
+            self.deadline = now.checked_add(self.limits.turn_timeout);
         }
         Ok(())
     }

@@ -182,6 +182,11 @@ fn example_13_language_preference() {
         value: "Accept-Language:de;q=0.5, fr, en-GB;q=0.9, it;q=0",
     };
     assert_eq!(lp.ranges(), vec!["fr", "en-GB", "de"]);
+    // huge or malformed weights count as 1 (fuzz find: `q=0900000000` overflowed)
+    let lp = LanguagePreference {
+        value: "Accept-Language: d;q=0900000000, e;q=0.5, f;q=x, g;q=0.25",
+    };
+    assert_eq!(lp.ranges(), vec!["d", "f", "e", "g"]);
     // a value without the header name is refused at the value offset
     let bad = encode_batch(
         Role::Client,
