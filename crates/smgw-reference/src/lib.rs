@@ -19,7 +19,14 @@
 //! * [`imc`]: the operating-system and firmware-measurement collectors;
 //! * [`transport`]: TLS (BSI profile), profile fetch, PT-TLS/PB-TNC assessment driver;
 //! * [`daemon`]: the daemon loop (profile fetch, scheduled checks, wake-up listener, meter);
-//! * [`time`]: RFC 3339 formatting (the library takes `now` as an argument).
+//! * [`time`]: RFC 3339 formatting (the library takes `now` as an argument);
+//! * [`fsutil`]: atomic writes with 0600/0640 permissions.
+//!
+//! Project choices where the public sources stop (see the BSI digest §7): the
+//! status word's bit layout, the wake-up datagram and profile protocol
+//! (`smgw-gwa-admin`), and the channel-binding report attribute (a vendor
+//! attribute with a placeholder PEN) are this project's designs, not
+//! TR-03109-1 formats.
 //!
 //! ```
 //! use smgw_reference::logbook::{self, Level, LogKind, Logbook, Outcome};
