@@ -10,7 +10,7 @@
 //! ```text
 //! cargo build --release -p gwa-reference --bin gwa-reference --example load
 //! target/release/examples/load [--curve p256|bp256] [--gateways 16] [--count 1000] [--secs 60]
-//!                              [--bin target/release/gwa-reference]
+//!                              [--bin target/release/gwa-reference] [--tls12]
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -68,6 +68,7 @@ fn main() {
     let count: usize = arg("--count", "1000").parse().unwrap();
     let secs: u64 = arg("--secs", "60").parse().unwrap();
     let bin = PathBuf::from(arg("--bin", "target/release/gwa-reference"));
+    let tls12_only = std::env::args().any(|a| a == "--tls12");
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -160,6 +161,9 @@ fn main() {
                 let mut settings = TlsSettings::new(Profile::Bsi);
                 settings.expected_peer = Some("gwa.localhost".into());
                 settings.groups = Some(groups);
+                if tls12_only {
+                    settings.tls13 = false;
+                }
                 let leaf = &pki.gateways[g];
                 let client = tnc_ift_tls_bsi::net::Client::new(
                     settings,

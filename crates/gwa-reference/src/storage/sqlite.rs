@@ -246,37 +246,35 @@ impl Storage for SqliteStorage {
         let meas = serde_json::to_string(&a.measurement)?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO gateways (id, first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?2)
              ON CONFLICT (id) DO NOTHING",
-            params![a.gateway_id, a.started_ms],
-        )?;
-        tx.execute(
-            &format!(
-                "INSERT INTO assessments ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+        )?
+        .execute(params![a.gateway_id, a.started_ms])?;
+        tx.prepare_cached(&format!(
+            "INSERT INTO assessments ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
                  ?10, ?11, ?12, ?13, ?14)",
-                ASSESSMENT_COLS
-            ),
-            params![
-                a.gateway_id,
-                a.started_ms,
-                a.finished_ms,
-                a.recommendation,
-                a.evaluation,
-                a.verdict.as_str(),
-                reasons,
-                imvs,
-                meas,
-                a.vendor,
-                a.product,
-                a.firmware,
-                a.peer_addr,
-                a.tls
-            ],
-        )?;
+            ASSESSMENT_COLS
+        ))?
+        .execute(params![
+            a.gateway_id,
+            a.started_ms,
+            a.finished_ms,
+            a.recommendation,
+            a.evaluation,
+            a.verdict.as_str(),
+            reasons,
+            imvs,
+            meas,
+            a.vendor,
+            a.product,
+            a.firmware,
+            a.peer_addr,
+            a.tls
+        ])?;
         let id = tx.last_insert_rowid();
         {
-            let mut st = tx.prepare(
+            let mut st = tx.prepare_cached(
                 "INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
@@ -291,22 +289,22 @@ impl Storage for SqliteStorage {
                 ])?;
             }
         }
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE gateways SET last_assessed_ms = ?2, last_verdict = ?3,
                  vendor = COALESCE(?4, vendor), product = COALESCE(?5, product),
                  firmware = COALESCE(?6, firmware),
                  last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?7)
              WHERE id = ?1",
-            params![
-                a.gateway_id,
-                a.finished_ms,
-                a.verdict.as_str(),
-                a.vendor,
-                a.product,
-                a.firmware,
-                a.started_ms
-            ],
-        )?;
+        )?
+        .execute(params![
+            a.gateway_id,
+            a.finished_ms,
+            a.verdict.as_str(),
+            a.vendor,
+            a.product,
+            a.firmware,
+            a.started_ms
+        ])?;
         tx.commit()?;
         Ok(id)
     }
