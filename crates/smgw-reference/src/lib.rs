@@ -20,6 +20,7 @@
 //! * [`transport`]: TLS (BSI profile), profile fetch, PT-TLS/PB-TNC assessment driver;
 //! * [`daemon`]: the daemon loop (profile fetch, scheduled checks, wake-up listener, meter);
 //! * [`time`]: RFC 3339 formatting (the library takes `now` as an argument);
+//! * [`certinfo`]: certificate validity periods (for `doctor`);
 //! * [`fsutil`]: atomic writes with 0600/0640 permissions.
 //!
 //! Project choices where the public sources stop (see the BSI digest §7): the
@@ -48,6 +49,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod certinfo;
 pub mod config;
 pub mod daemon;
 pub mod error;

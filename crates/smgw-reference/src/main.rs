@@ -238,6 +238,40 @@ fn doctor(cfg: &Config) -> Result<ExitCode, Box<dyn std::error::Error>> {
             None => report(false, &format!("{name} not configured"), "set it in [tls]"),
         }
     }
+    let now = unix_now();
+    for (name, p) in [
+        ("certificate", &cfg.tls.cert),
+        ("trust anchor", &cfg.tls.trust_anchors),
+    ] {
+        let Some(p) = p else { continue };
+        let Ok(certs) = tnc_ift_tls_bsi::pki::load_certs(p) else {
+            continue;
+        };
+        for (i, c) in certs.iter().enumerate() {
+            match smgw_reference::certinfo::validity(c.as_ref()) {
+                Ok(v) => report(
+                    v.not_before <= now && now <= v.not_after,
+                    &format!(
+                        "{name} {} #{i} valid {} .. {}{}",
+                        p.display(),
+                        rfc3339(v.not_before),
+                        rfc3339(v.not_after),
+                        if now <= v.not_after {
+                            format!(" ({} days left)", (v.not_after - now) / 86_400)
+                        } else {
+                            " (EXPIRED)".into()
+                        }
+                    ),
+                    "renew the certificate at the SM-PKI sub-CA (or fix the clock if it is wrong)",
+                ),
+                Err(e) => report(
+                    false,
+                    &format!("{name} {} #{i}: {e}", p.display()),
+                    "replace the file with a valid PEM certificate",
+                ),
+            }
+        }
+    }
     let id = TlsIdentity::load(cfg);
     report(
         id.is_ok(),
@@ -257,7 +291,6 @@ fn doctor(cfg: &Config) -> Result<ExitCode, Box<dyn std::error::Error>> {
             "the measured file or directory is missing: fix the manifest or restore the file",
         );
     }
-    let now = unix_now();
     report(
         now > 1_704_067_200,
         &format!("clock {}", rfc3339(now)),

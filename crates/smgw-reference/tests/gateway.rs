@@ -340,6 +340,8 @@ async fn cli_once_status_register_verify_logs() {
     let out = run(&["doctor"]).await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("ok    TLS identity loads"), "{text}");
+    assert!(text.contains("days left)"), "{text}");
+    assert!(!text.contains("EXPIRED"), "{text}");
     assert!(text.contains("FAIL  logbook chains"), "{text}");
     assert!(text.contains("ok    GWA"), "{text}");
     gwa.stop_pt().await;
