@@ -404,9 +404,28 @@ pub fn import_reference(
     version: &str,
     files: &BTreeMap<String, Vec<u8>>,
 ) {
+    import_reference_into(
+        r.storage.as_ref(),
+        r.dir.path(),
+        vendor,
+        pen,
+        version,
+        files,
+    );
+}
+
+/// Registers `vendor` and imports a signed manifest of `files` through `storage`.
+pub fn import_reference_into(
+    storage: &dyn Storage,
+    dir: &std::path::Path,
+    vendor: &str,
+    pen: u32,
+    version: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) {
     let key = PrivateKey::generate(AdminCurve::BrainpoolP256r1).unwrap();
-    if r.storage.manufacturer(vendor).unwrap().is_none() {
-        r.storage
+    if storage.manufacturer(vendor).unwrap().is_none() {
+        storage
             .add_manufacturer(&Manufacturer {
                 name: vendor.into(),
                 pen,
@@ -426,14 +445,14 @@ pub fn import_reference(
         "firmware_version": version, "algorithm": "sha256", "files": obj,
     }))
     .unwrap();
-    let path = r.dir.path().join(format!("{vendor}-{version}.json"));
+    let path = dir.join(format!("{vendor}-{version}.json"));
     std::fs::write(&path, &text).unwrap();
     std::fs::write(
         format!("{}.sig", path.display()),
         key.sign(text.as_bytes()).unwrap(),
     )
     .unwrap();
-    gwa_reference::manifest::import(r.storage.as_ref(), &path, 2).unwrap();
+    gwa_reference::manifest::import(storage, &path, 2).unwrap();
 }
 
 pub fn client(pki: &DevPki, leaf: &tnc_ift_tls_bsi::pki::Issued, trust: &DevPki) -> Client {
