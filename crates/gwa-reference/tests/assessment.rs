@@ -243,3 +243,69 @@ async fn must_show_cases() {
     r.stop.shutdown();
     r.task.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc6876_profile_for_interoperability() {
+    use gwa_reference::metrics::Metrics;
+    use gwa_reference::server::Gwa;
+    use gwa_reference::storage::{SqliteStorage, Storage};
+    use std::sync::Arc;
+    use tnc_ift_tls_bsi::net::{Client, Server};
+    use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+
+    let p = pkis(Curve::P256, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStorage::open(&dir.path().join("gwa.sqlite")).unwrap();
+    s.init().unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(s);
+    let files = firmware_files("rfc");
+    import_reference_into(
+        storage.as_ref(),
+        dir.path(),
+        "ACME",
+        ACME_PEN,
+        "2.1.0",
+        &files,
+    );
+    let gwa = Gwa::new(storage.clone(), Policy::default(), Arc::new(Metrics::new()));
+    let settings = TlsSettings::new(Profile::Rfc6876);
+    let creds = Credentials {
+        chain: p.good.chain_for(&p.good.gwa),
+        key: p.good.gwa.key.clone(),
+    };
+    let server = Server::bind("127.0.0.1:0", &settings, &[p.good.root.cert_der()], &creds)
+        .await
+        .unwrap();
+    let addr = server.local_addr().unwrap();
+    let stop = server.shutdown_handle();
+    let task = tokio::spawn(server.run(gwa.driver_factory(), Duration::from_secs(5)));
+
+    let leaf = &p.good.gateways[0];
+    let mut cs = TlsSettings::new(Profile::Rfc6876);
+    cs.expected_peer = Some("gwa.localhost".into());
+    let client = Client::new(
+        cs,
+        &[p.good.root.cert_der()],
+        Some(&Credentials {
+            chain: p.good.chain_for(leaf),
+            key: leaf.key.clone(),
+        }),
+    )
+    .unwrap();
+    let mut d = TnccDriver::new(GatewaySpec::new(ACME_PEN, "SMGW-X", "2.1.0", &files));
+    let out = client.run(addr, &mut d).await.unwrap();
+    assert_eq!(
+        d.decision.lock().unwrap().clone().unwrap().recommendation,
+        AccessRecommendation::ALLOWED
+    );
+    let a = &storage.history(&leaf.name, 1).unwrap()[0];
+    assert_eq!(a.data.verdict, Verdict::Trusted);
+    assert!(
+        a.data.tls.as_deref().unwrap_or("").contains("TLSv1_"),
+        "{:?} {:?}",
+        a.data.tls,
+        out.info.tls_version
+    );
+    stop.shutdown();
+    task.await.unwrap().unwrap();
+}
