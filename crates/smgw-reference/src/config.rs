@@ -112,10 +112,18 @@ pub struct GwaSection {
     /// Connect/read timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Fetch the profile at least this often (seconds), also while TNC is off
+    /// (besides at start, after each check and when woken).
+    #[serde(default = "default_profile_poll")]
+    pub profile_poll_secs: u64,
 }
 
 fn default_timeout() -> u64 {
     30
+}
+
+fn default_profile_poll() -> u64 {
+    3600
 }
 
 /// `[wakeup]`
@@ -409,6 +417,9 @@ impl Config {
         }
         if self.gwa.port == 0 {
             return bad("gwa.port must not be 0".into());
+        }
+        if self.gwa.profile_poll_secs == 0 {
+            return bad("gwa.profile_poll_secs must be at least 1".into());
         }
         if self.gateway.history_limit == 0 || self.gateway.history_limit > 100_000 {
             return bad("gateway.history_limit must be within 1..=100000".into());

@@ -263,6 +263,8 @@ impl Daemon {
         self.refresh_profile().await?;
         let meter_every = self.gw.config().meter.interval_secs.max(1);
         let mut next_reading = self.clock.now();
+        let poll = self.gw.config().gwa.profile_poll_secs.max(1);
+        let mut next_profile = self.clock.now() + poll;
         let mut buf = vec![0u8; MAX_DATAGRAM];
         loop {
             if max_checks.is_some_and(|m| self.checks >= m) {
@@ -283,12 +285,19 @@ impl Daemon {
                 };
                 self.check(trigger).await?;
                 self.refresh_profile().await?;
+                next_profile = self.clock.now() + poll;
+                continue;
+            }
+            if now >= next_profile {
+                self.refresh_profile().await?;
+                next_profile = self.clock.now() + poll;
                 continue;
             }
             let check_wait = self.gw.scheduler().wait_secs(now);
             let wait = check_wait
                 .unwrap_or(u64::MAX)
                 .min(next_reading.saturating_sub(now))
+                .min(next_profile.saturating_sub(now))
                 .max(1);
             let clock = self.clock.clone();
             tokio::select! {
@@ -299,8 +308,9 @@ impl Daemon {
                         Ok((n, from)) => {
                             let now = self.clock.now();
                             if let Ok(Ok(_)) = self.gw.on_wakeup(&buf[..n], now, &from.to_string()) {
-                                self.woken = true;
                                 self.refresh_profile().await?;
+                                self.woken = self.gw.state().tnc_enabled();
+                                next_profile = self.clock.now() + poll;
                             }
                         }
                         Err(e) => tracing::warn!(error = %e, "wake-up socket"),

@@ -113,23 +113,24 @@ impl Gateway {
 
     fn configure_from_state(&mut self) {
         let tnc = self.state.tnc.clone();
-        match tnc.as_ref().filter(|t| t.enabled) {
-            Some(t) => {
-                self.scheduler.set_interval(Some(t.interval_secs));
-                if self.wakeup_key.as_deref() != Some(t.wakeup_key.as_str()) {
-                    self.wakeup = PublicKey::from_spki_pem(&t.wakeup_key).ok().map(|k| {
-                        WakeupVerifier::with_capacity(
-                            k,
-                            self.cfg.gateway.id.clone(),
-                            self.cfg.wakeup.window_secs,
-                            self.cfg.wakeup.replay_cache,
-                        )
-                    });
-                    self.wakeup_key = Some(t.wakeup_key.clone());
-                }
+        self.scheduler
+            .set_interval(tnc.as_ref().filter(|t| t.enabled).map(|t| t.interval_secs));
+        // the wake-up key of the last profile stays in force while TNC is off, so that
+        // the GWA can switch TNC on again with a new profile and a wake-up
+        match &tnc {
+            Some(t) if self.wakeup_key.as_deref() != Some(t.wakeup_key.as_str()) => {
+                self.wakeup = PublicKey::from_spki_pem(&t.wakeup_key).ok().map(|k| {
+                    WakeupVerifier::with_capacity(
+                        k,
+                        self.cfg.gateway.id.clone(),
+                        self.cfg.wakeup.window_secs,
+                        self.cfg.wakeup.replay_cache,
+                    )
+                });
+                self.wakeup_key = Some(t.wakeup_key.clone());
             }
+            Some(_) => {}
             None => {
-                self.scheduler.set_interval(None);
                 self.wakeup = None;
                 self.wakeup_key = None;
             }
@@ -403,7 +404,7 @@ impl Gateway {
         let mut res = match self.wakeup.as_mut() {
             Some(v) => v.verify(datagram, now),
             None => Err(WakeupError::Malformed(
-                "no wake-up key: TNC is off or the profile carries no usable key".into(),
+                "no wake-up key: no profile yet, or its key is unusable".into(),
             )),
         };
         // across restarts (the verifier's replay cache lives in memory): nothing
@@ -682,5 +683,11 @@ backoff_max_secs = 64
         );
         let newer = sign_wakeup(&key, "smgw-test", 1003, [6; 16]).unwrap();
         assert!(gw.on_wakeup(&newer, 1003, "t").unwrap().is_ok());
+        // TNC switched off: the key stays in force (so the GWA can wake the gateway to
+        // fetch a new profile), but no check becomes due
+        gw.apply_profile(&profile(&key, 3, false), 1004).unwrap();
+        let w = sign_wakeup(&key, "smgw-test", 1004, [7; 16]).unwrap();
+        assert!(gw.on_wakeup(&w, 1004, "t").unwrap().is_ok());
+        assert_eq!(gw.due(), Due::Never);
     }
 }

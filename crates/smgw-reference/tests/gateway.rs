@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{GATEWAY_ID, Install, TestGwa, count, events};
 use smgw_gwa_admin::{Curve, PrivateKey};
-use smgw_reference::daemon::{Daemon, SystemClock, VirtualClock};
+use smgw_reference::daemon::{Clock, Daemon, SystemClock, VirtualClock};
 use smgw_reference::logbook::verify_dir;
 use smgw_reference::schedule::ErrorClass;
 use smgw_reference::state::{IntegrityState, StateStore, Trigger};
@@ -344,5 +344,63 @@ async fn cli_once_status_register_verify_logs() {
     assert!(!text.contains("EXPIRED"), "{text}");
     assert!(text.contains("FAIL  logbook chains"), "{text}");
     assert!(text.contains("ok    GWA"), "{text}");
+    gwa.stop_pt().await;
+}
+
+/// A virtual clock that also runs a hook on its first sleep.
+struct HookClock {
+    inner: VirtualClock,
+    hook: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl smgw_reference::daemon::Clock for HookClock {
+    fn now(&self) -> u64 {
+        self.inner.now()
+    }
+    fn sleep(
+        &self,
+        secs: u64,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        if let Some(h) = self.hook.lock().unwrap().take() {
+            h();
+        }
+        self.inner.sleep(secs)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_off_the_profile_is_polled_and_a_new_one_switches_tnc_on() {
+    let mut gwa = TestGwa::start().await;
+    gwa.start_pt().await;
+    let inst = Install::new(&gwa);
+    let profile = gwa.profile.clone();
+    // the GWA has no profile for the gateway at start; one appears while it runs
+    gwa.set_profile(1, true);
+    let on = profile.lock().unwrap().take();
+    let clock = Arc::new(HookClock {
+        inner: VirtualClock::default(),
+        hook: std::sync::Mutex::new(Some(Box::new(move || {
+            *profile.lock().unwrap() = on;
+        }))),
+    });
+    let start = clock.now();
+    let mut d = Daemon::new(inst.config(), inst.identity(), clock.clone()).unwrap();
+    d.run(std::future::pending(), Some(1)).await.unwrap();
+    let st = d.gateway().state();
+    assert_eq!(st.history.len(), 1);
+    assert_eq!(st.history[0].state, IntegrityState::Trusted);
+    // the profile was fetched again only after the poll period (3600 s default)
+    assert!(
+        st.history[0].started - start >= 3600,
+        "{}",
+        st.history[0].started - start
+    );
+    let sys = events(&inst.data(), "system");
+    let failed = sys
+        .iter()
+        .position(|e| e == "profile.fetch_failed")
+        .unwrap();
+    let on = sys.iter().position(|e| e == "tnc.on").unwrap();
+    assert!(failed < on, "{sys:?}");
     gwa.stop_pt().await;
 }
