@@ -309,3 +309,83 @@ async fn rfc6876_profile_for_interoperability() {
     stop.shutdown();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn os_product_policy_refusals() {
+    use gwa_reference::config::AllowedProduct;
+
+    let p = pkis(Curve::P256, 3);
+    let policy = Policy {
+        allowed_products: vec![AllowedProduct {
+            vendor_pen: ACME_PEN,
+            product: "SMGW-X".into(),
+            versions: vec!["2.1.0".into()],
+        }],
+        ..Policy::default()
+    };
+    let r = start_gwa(&p, policy).await;
+    let acme = firmware_files("policy");
+    import_reference(&r, "ACME", ACME_PEN, "2.1.0", &acme);
+    import_reference(&r, "Zeta", ZETA_PEN, "2.1.0", &acme);
+    let ids: Vec<String> = p.good.gateways.iter().map(|g| g.name.clone()).collect();
+
+    // allowed product, but a factory default password is still enabled
+    let mut spec = GatewaySpec::new(ACME_PEN, "SMGW-X", "2.1.0", &acme);
+    spec.default_password = true;
+    let (d, _) = assess(r.addr, &p.good, 0, spec).await.unwrap();
+    assert_eq!(d.unwrap().recommendation, AccessRecommendation::DENIED);
+    let a = last(&r, &ids[0]);
+    assert_eq!(a.data.verdict, Verdict::NotTrusted);
+    let os = a
+        .data
+        .imv_verdicts
+        .iter()
+        .find(|v| v.imv == "os-product")
+        .unwrap();
+    assert_eq!(os.evaluation, "noncompliant_major");
+    assert!(
+        os.reasons
+            .iter()
+            .any(|x| x.contains("factory default password"))
+    );
+    let fw = a
+        .data
+        .imv_verdicts
+        .iter()
+        .find(|v| v.imv == "firmware-measurement")
+        .unwrap();
+    assert_eq!(fw.recommendation, "allow", "the firmware itself is fine");
+
+    // a product the policy does not allow (Zeta has reference values, but is not allowed)
+    let (d, _) = assess(
+        r.addr,
+        &p.good,
+        1,
+        GatewaySpec::new(ZETA_PEN, "SMGW-X", "2.1.0", &acme),
+    )
+    .await
+    .unwrap();
+    assert_eq!(d.unwrap().recommendation, AccessRecommendation::DENIED);
+    let a = last(&r, &ids[1]);
+    assert!(
+        a.data
+            .reasons
+            .iter()
+            .any(|x| x.contains("not allowed by policy")),
+        "{:?}",
+        a.data.reasons
+    );
+
+    // the compliant one passes
+    let (d, _) = assess(
+        r.addr,
+        &p.good,
+        2,
+        GatewaySpec::new(ACME_PEN, "SMGW-X", "2.1.0", &acme),
+    )
+    .await
+    .unwrap();
+    assert_eq!(d.unwrap().recommendation, AccessRecommendation::ALLOWED);
+    r.stop.shutdown();
+    r.task.await.unwrap().unwrap();
+}
