@@ -80,6 +80,17 @@ pub enum Command {
     Serve,
     /// Check configuration, database, keys and certificates; say what to fix.
     Doctor,
+    /// Write a development PKI (root, sub-CA, GWA and gateway certificates) into DIR.
+    DevPki {
+        /// Output directory.
+        dir: PathBuf,
+        /// Curve: P-256, P-384, brainpoolP256r1, brainpoolP384r1.
+        #[arg(long, default_value = "brainpoolP256r1")]
+        curve: String,
+        /// Gateway ids (one certificate each).
+        #[arg(long = "gateway", default_value = "EDEV0000000001")]
+        gateways: Vec<String>,
+    },
 }
 
 /// `manufacturer …`
@@ -420,7 +431,50 @@ pub fn run(cli: &Cli) -> Result<String> {
                     .join("\n")
             })
         }
-        Command::Doctor => doctor(&cfg),
+        Command::Doctor => {
+            let (text, failed) = doctor_report(&cfg);
+            if failed > 0 {
+                println!("{text}");
+                Err(GwaError::Invalid(format!(
+                    "{failed} doctor check(s) failed; fix the FAIL lines above"
+                )))
+            } else {
+                Ok(text)
+            }
+        }
+        Command::DevPki {
+            dir,
+            curve,
+            gateways,
+        } => {
+            use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
+            use tnc_ift_tls_bsi::provider::Curve as TlsCurve;
+            let c = match Curve::from_name(curve) {
+                Some(Curve::P256) => TlsCurve::P256,
+                Some(Curve::P384) => TlsCurve::P384,
+                Some(Curve::BrainpoolP256r1) => TlsCurve::BrainpoolP256r1,
+                Some(Curve::BrainpoolP384r1) => TlsCurve::BrainpoolP384r1,
+                _ => {
+                    return Err(GwaError::Invalid(format!(
+                        "unknown curve {curve:?}; use P-256, P-384, brainpoolP256r1 or brainpoolP384r1"
+                    )));
+                }
+            };
+            let opts = DevPkiOptions {
+                gateway_ids: gateways.clone(),
+                ..DevPkiOptions::with_curve(c, 0)
+            };
+            let pki = DevPki::generate(&opts)
+                .map_err(|e| GwaError::Invalid(format!("cannot generate the PKI: {e}")))?;
+            let files = pki
+                .write_pem(dir)
+                .map_err(|e| GwaError::Invalid(format!("cannot write {}: {e}", dir.display())))?;
+            Ok(format!(
+                "development PKI ({curve}) with {} file(s) in {}; for gwa.toml: certificate = \"gwa-chain.pem\", private_key = \"gwa.key\", trust_anchors = \"root-ca.pem\" (under that directory). Not for production.",
+                files.len(),
+                dir.display()
+            ))
+        }
         Command::Serve => Err(GwaError::Invalid("`serve` runs in main".into())),
     }
 }
@@ -473,8 +527,8 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| GwaError::io(path, e))
 }
 
-/// `doctor`: one line per check, `ok` or `FAIL` with what to do. Errors only if a check failed.
-pub fn doctor(cfg: &Config) -> Result<String> {
+/// `doctor`: one line per check, `ok` or `FAIL` with what to do, and the number of failures.
+pub fn doctor_report(cfg: &Config) -> (String, usize) {
     let mut lines = Vec::new();
     let mut failed = 0;
     let mut check = |name: &str, r: std::result::Result<String, String>| match r {
@@ -547,14 +601,7 @@ pub fn doctor(cfg: &Config) -> Result<String> {
             cfg.listen.http
         ));
     }
-    let text = lines.join("\n");
-    if failed > 0 {
-        Err(GwaError::Invalid(format!(
-            "{text}\n{failed} check(s) failed"
-        )))
-    } else {
-        Ok(text)
-    }
+    (lines.join("\n"), failed)
 }
 
 /// Loads the TLS material named by the configuration.
@@ -567,7 +614,7 @@ pub fn load_tls(cfg: &Config) -> Result<crate::server::TlsMaterial> {
         move |e: tnc_ift_tls_bsi::Error| GwaError::Config {
             path: p,
             message: format!(
-                "cannot load the {what} ({e}); generate a development PKI with `tnc pki dev DIR` or point [tls] at your SM-PKI files"
+                "cannot load the {what} ({e}); generate a development PKI with `gwa-reference dev-pki DIR` or point [tls] at your SM-PKI files"
             ),
         }
     };

@@ -87,6 +87,26 @@ async fn binary_end_to_end() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("gwa-reference init"), "{err}");
 
+    // dev-pki writes a usable PKI (loaded back by the TLS loader)
+    let out = ok(
+        d,
+        &[
+            "dev-pki",
+            d.join("devpki").to_str().unwrap(),
+            "--curve",
+            "P-256",
+            "--gateway",
+            "GWX",
+        ],
+    );
+    assert!(out.contains("Not for production"), "{out}");
+    assert!(
+        !tnc_ift_tls_bsi::pki::load_certs(&d.join("devpki/GWX-chain.pem"))
+            .unwrap()
+            .is_empty()
+    );
+    tnc_ift_tls_bsi::pki::load_key(&d.join("devpki/gwa.key")).unwrap();
+
     let out = ok(d, &["init"]);
     assert!(
         out.contains("schema version 1") && out.contains("created"),
