@@ -58,6 +58,8 @@ pub struct GatewaySpec {
     pub binding_override: Option<Vec<u8>>,
     pub report_binding: bool,
     pub default_password: bool,
+    /// report nothing until the GWA asks (IETF Attribute Request)
+    pub silent_start: bool,
 }
 
 impl GatewaySpec {
@@ -70,6 +72,7 @@ impl GatewaySpec {
             binding_override: None,
             report_binding: true,
             default_password: false,
+            silent_start: false,
         }
     }
 }
@@ -136,6 +139,9 @@ impl Imc for OsImc {
         vec![MessageTypeFilter::exact(IETF_OS)]
     }
     async fn begin_handshake(&self, ctx: &mut ImcContext) -> Result<(), ApiError> {
+        if self.0.silent_start {
+            return Ok(());
+        }
         self.report(ctx)
     }
     async fn receive_message(
