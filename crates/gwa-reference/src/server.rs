@@ -361,6 +361,9 @@ impl core::fmt::Debug for TlsMaterial {
     }
 }
 
+/// Most concurrent connections of the profile service (more are closed at once).
+pub const PROFILE_MAX_CONNECTIONS: usize = 256;
+
 /// Serves TNC profiles: each gateway connects with its certificate and gets the profile stored
 /// for the certificate's commonName. Runs until the listener fails.
 pub async fn serve_profiles(
@@ -374,11 +377,16 @@ pub async fn serve_profiles(
         .server_config(&tls.roots, &tls.credentials)
         .map_err(|e| GwaError::Invalid(format!("profile service TLS configuration: {e}")))?;
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let limit = Arc::new(tokio::sync::Semaphore::new(PROFILE_MAX_CONNECTIONS));
     loop {
         let (tcp, peer) = listener
             .accept()
             .await
             .map_err(|e| GwaError::io("profile listener", e))?;
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            drop(tcp);
+            continue;
+        };
         let acceptor = acceptor.clone();
         let storage = storage.clone();
         let metrics = metrics.clone();
@@ -386,6 +394,7 @@ pub async fn serve_profiles(
             if let Err(e) = profile_connection(tcp, peer, acceptor, storage, metrics).await {
                 tracing::info!(peer = %peer, error = %e, "profile request failed");
             }
+            drop(permit);
         });
     }
 }
@@ -419,7 +428,7 @@ async fn profile_connection(
         .and_then(|i| i.common_name);
     let st = storage.clone();
     let gw = id.clone();
-    let answer = serve_profile(&mut tls, || async move {
+    let exchange = serve_profile(&mut tls, || async move {
         let Some(id) = gw else {
             return ProfileResponse::Error(ErrorBody::new(
                 ErrorBody::UNKNOWN_GATEWAY,
@@ -441,8 +450,12 @@ async fn profile_connection(
             )),
             Err(e) => ProfileResponse::Error(ErrorBody::new(ErrorBody::INTERNAL, e.to_string())),
         }
-    })
-    .await?;
+    });
+    // a peer that connects and never asks must not hold the task
+    let answer = match tokio::time::timeout(Duration::from_secs(10), exchange).await {
+        Ok(r) => r?,
+        Err(_) => return Ok(()),
+    };
     let served = matches!(answer, ProfileResponse::Profile(_));
     if served {
         metrics.profile_served();
