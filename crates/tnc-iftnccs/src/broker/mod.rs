@@ -282,15 +282,9 @@ async fn run<T: Plugin + ?Sized>(
     call: Call<'_>,
     mut done: impl FnMut(usize, T::Ctx, Result<(), ApiError>, &'static str) + Send,
 ) {
-    let all: Vec<usize>;
-    let which = match which {
-        Some(w) => w,
-        None => {
-            all = (0..set.entries.len()).collect();
-            &all
-        }
-    };
-    for &i in which {
+    let n = which.map_or(set.entries.len(), <[usize]>::len);
+    for k in 0..n {
+        let i = which.map_or(k, |w| w[k]);
         let Some(e) = set.entries.get(i) else {
             continue;
         };
