@@ -22,6 +22,9 @@ use crate::metrics::Metrics;
 use crate::storage::Storage;
 use crate::{GwaError, Result};
 
+/// Most concurrent HTTP connections (more are closed at once).
+pub const MAX_CONNECTIONS: usize = 64;
+
 /// Largest request head accepted.
 pub const MAX_HEAD: usize = 8 * 1024;
 
@@ -180,14 +183,20 @@ impl Api {
 
     /// Serves until the listener fails.
     pub async fn serve(self, listener: TcpListener) -> Result<()> {
+        let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         loop {
             let (tcp, _) = listener
                 .accept()
                 .await
                 .map_err(|e| GwaError::io("HTTP listener", e))?;
+            let Ok(permit) = limit.clone().try_acquire_owned() else {
+                drop(tcp);
+                continue;
+            };
             let api = self.clone();
             tokio::spawn(async move {
                 let _ = tokio::time::timeout(Duration::from_secs(10), api.connection(tcp)).await;
+                drop(permit);
             });
         }
     }
