@@ -117,5 +117,7 @@ pub mod pki;
 pub mod profile;
 pub mod provider;
 pub mod session;
+#[cfg(feature = "tnccs")]
+pub mod tnccs;
 
 pub use error::Error;

@@ -40,6 +40,15 @@ pub trait PbDriver: Send {
     async fn batch(&mut self, batch: Vec<u8>) -> Result<Step, Error>;
     /// The connection ended (called once, also on failure).
     async fn finished(&mut self, _result: Result<&Outcome, &Error>) {}
+    /// The driver's own next deadline (e.g. a PB-TNC turn deadline), if any. The adapter
+    /// calls [`timeout`](Self::timeout) when it passes before the peer's next batch.
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+    /// The driver's deadline passed; return what to do (a CLOSE batch, or `Done`).
+    async fn timeout(&mut self) -> Result<Step, Error> {
+        Ok(Step::Done)
+    }
 }
 
 /// A driver from a closure: called with `None` at the start and `Some(batch)` for
@@ -172,14 +181,28 @@ async fn run_session<S: AsyncRead + AsyncWrite + Unpin>(
                 _ => Err(Error::Authentication("SASL authentication failed")),
             };
         }
-        let wait = match session.deadline() {
-            Some(d) => idle.min(d.saturating_duration_since(Instant::now())),
-            None => idle,
-        };
+        let now = Instant::now();
+        let wait = [session.deadline(), driver.deadline()]
+            .into_iter()
+            .flatten()
+            .map(|d| d.saturating_duration_since(now))
+            .fold(idle, Duration::min);
         let n = match tokio::time::timeout(wait, stream.read(&mut buf)).await {
             Ok(r) => r?,
             Err(_) => {
-                session.handle_timeout(Instant::now());
+                let now = Instant::now();
+                if driver.deadline().is_some_and(|d| d <= now) {
+                    match driver.timeout().await? {
+                        Step::Send(b) => {
+                            session.send_batch(&b, now)?;
+                            sent += 1;
+                        }
+                        Step::Done => session.close(),
+                        Step::Wait => {}
+                    }
+                    continue;
+                }
+                session.handle_timeout(now);
                 if session.is_closed() {
                     continue;
                 }

@@ -232,7 +232,7 @@ trait Plugin: Send + Sync {
     fn call<'a>(&'a self, ctx: &'a mut Self::Ctx, call: Call<'a>) -> CallFuture<'a>;
 }
 
-impl Plugin for dyn Imc {
+impl<'x> Plugin for dyn Imc + 'x {
     type Ctx = Context;
     fn context(
         id: PostureId,
@@ -252,7 +252,7 @@ impl Plugin for dyn Imc {
     }
 }
 
-impl Plugin for dyn Imv {
+impl<'x> Plugin for dyn Imv + 'x {
     type Ctx = ImvContext;
     fn context(
         id: PostureId,
