@@ -778,3 +778,22 @@ fn connection_attributes_reach_the_plugins() {
         1
     );
 }
+
+/// The broker futures can be spawned on a multi-threaded runtime.
+#[test]
+fn broker_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let s = setup([1, 1]);
+    let (mut tncc, mut tncs) = build(&s, TnccConfig::default(), TncsConfig::default());
+    let now = Instant::now();
+    {
+        let f = tncc.start(now);
+        assert_send(&f);
+    }
+    {
+        let f = tncs.receive(&[], now);
+        assert_send(&f);
+    }
+    let f = tncc.handle_timeout(now);
+    assert_send(&f);
+}
