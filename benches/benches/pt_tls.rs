@@ -28,10 +28,22 @@ fn configs(curve: Curve, tls13: bool) -> (Arc<ClientConfig>, Arc<ServerConfig>, 
     let roots = [pki.root.cert_der()];
     let g = &pki.gateways[0];
     let cc = s
-        .client_config(&roots, Some(&Credentials { chain: pki.chain_for(g), key: g.key.clone() }))
+        .client_config(
+            &roots,
+            Some(&Credentials {
+                chain: pki.chain_for(g),
+                key: g.key.clone(),
+            }),
+        )
         .unwrap();
     let sc = s
-        .server_config(&roots, &Credentials { chain: pki.chain_for(&pki.gwa), key: pki.gwa.key.clone() })
+        .server_config(
+            &roots,
+            &Credentials {
+                chain: pki.chain_for(&pki.gwa),
+                key: pki.gwa.key.clone(),
+            },
+        )
         .unwrap();
     (cc, sc, s)
 }
@@ -52,7 +64,10 @@ fn one(cc: &Arc<ClientConfig>, sc: &Arc<ServerConfig>, s: &TlsSettings) {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("pt_tls_handshake");
     g.sample_size(20);
-    for (name, curve) in [("p256", Curve::P256), ("brainpoolP256r1", Curve::BrainpoolP256r1)] {
+    for (name, curve) in [
+        ("p256", Curve::P256),
+        ("brainpoolP256r1", Curve::BrainpoolP256r1),
+    ] {
         for tls13 in [false, true] {
             let (cc, sc, s) = configs(curve, tls13);
             let id = format!("{name}/{}", if tls13 { "tls13" } else { "tls12" });
