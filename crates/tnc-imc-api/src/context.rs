@@ -82,6 +82,21 @@ impl Context {
         self.push(message_type, body.into(), exclusive, destination)
     }
 
+    /// Sends a PA message with an explicit destination and exclusive flag, as
+    /// `SendMessageLong` does: the destination goes into PB-PA even without the exclusive flag,
+    /// and the flag is honoured only when `destination` is not [`PostureId::ANY`] and the
+    /// connection supports exclusive delivery.
+    pub fn send_to(
+        &mut self,
+        message_type: MessageType,
+        body: impl Into<bytes::Bytes>,
+        exclusive: bool,
+        destination: PostureId,
+    ) -> Result<(), ApiError> {
+        let exclusive = exclusive && destination != PostureId::ANY && self.attributes.has_exclusive;
+        self.push(message_type, body.into(), exclusive, destination)
+    }
+
     fn push(
         &mut self,
         message_type: MessageType,

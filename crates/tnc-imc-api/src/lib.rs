@@ -59,7 +59,11 @@
 //! assert_eq!(sent.len(), 1);
 //! assert_eq!(sent[0].message_type, OS);
 //! ```
-#![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "c-abi"), forbid(unsafe_code))]
+#![cfg_attr(feature = "c-abi", deny(unsafe_code))]
+
+#[cfg(feature = "c-abi")]
+pub mod c_abi;
 
 mod attributes;
 mod consts;
