@@ -121,24 +121,6 @@ fn assessment_name(a: AssessmentResult) -> &'static str {
     }
 }
 
-/// Runs a broker future to completion on the current thread.
-///
-/// Workaround: since tnc-iftnccs 613868b the broker futures are not `Send` for callers (a
-/// higher-ranked `Plugin` impl for `dyn Imv + 'static` only), so they cannot be awaited inside
-/// the `Send` [`PbDriver`] methods. The GWA's verifiers never wait on I/O inside a callback
-/// (their storage reads are synchronous), so the future is ready when first polled; should one
-/// ever be pending, the thread yields and polls again.
-fn run_ready<F: std::future::Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
-}
-
 /// The PB-TNC side of one PT-TLS connection on the GWA.
 struct GwaDriver {
     gwa: Arc<Gwa>,
@@ -295,7 +277,7 @@ impl PbDriver for GwaDriver {
         let Some(tncs) = self.tncs.as_mut() else {
             return Err(PtError::State("batch before the PT-TLS data phase"));
         };
-        let step = run_ready(tncs.receive(&batch, Instant::now()));
+        let step = tncs.receive(&batch, Instant::now()).await;
         if tncs.decision().is_some() && !self.recorded {
             // durable before the RESULT batch is handed to PT-TLS
             self.record(None).await?;

@@ -253,19 +253,6 @@ impl Imc for PtsImc {
     }
 }
 
-/// Polls a broker future to completion (the test collectors never wait on I/O); see
-/// `gwa_reference::server` for why the broker futures are not awaited directly.
-fn run_ready<F: std::future::Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
-}
-
 /// The gateway's PB-TNC side over PT-TLS.
 pub struct TnccDriver {
     imcs: Arc<ImcSet>,
@@ -320,13 +307,13 @@ impl PbDriver for TnccDriver {
             attrs,
             TnccConfig::default(),
         );
-        let step = run_ready(tncc.start(Instant::now()));
+        let step = tncc.start(Instant::now()).await;
         self.tncc = Some(tncc);
         Ok(self.map(step))
     }
     async fn batch(&mut self, batch: Vec<u8>) -> Result<Step, PtError> {
         let tncc = self.tncc.as_mut().ok_or(PtError::State("no TNCC"))?;
-        let step = run_ready(tncc.receive(&batch, Instant::now()));
+        let step = tncc.receive(&batch, Instant::now()).await;
         Ok(self.map(step))
     }
 }
