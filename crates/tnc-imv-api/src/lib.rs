@@ -59,7 +59,11 @@
 //! assert_eq!(rec.action, ActionRecommendation::NO_ACCESS);
 //! assert_eq!(ctx.take_reasons().len(), 2);
 //! ```
-#![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "c-abi"), forbid(unsafe_code))]
+#![cfg_attr(feature = "c-abi", deny(unsafe_code))]
+
+#[cfg(feature = "c-abi")]
+pub mod c_abi;
 
 mod consts;
 mod context;
