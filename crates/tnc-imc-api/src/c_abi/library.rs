@@ -4,10 +4,16 @@ use std::path::{Path, PathBuf};
 
 use super::CAbiError;
 
-/// An opened shared object (kept open as long as the loaded plug-in lives).
+/// An opened shared object.
+///
+/// The library is never unloaded (`dlclose`), like strongSwan with `dlclose = no`: a library
+/// that registered thread-local destructors with the C runtime — every Rust `cdylib` does, and
+/// many C libraries too — would crash the process at the next thread exit once unmapped.
+/// Dropping a loaded plug-in still calls its `Terminate`; loading the same path again reuses
+/// the mapping, and the plug-in initialises afresh.
 #[derive(Debug)]
 pub struct PluginLibrary {
-    lib: libloading::Library,
+    lib: core::mem::ManuallyDrop<libloading::Library>,
     path: PathBuf,
 }
 
@@ -34,7 +40,7 @@ impl PluginLibrary {
         // SAFETY: as above.
         let lib = unsafe { libloading::Library::new(path) }.map_err(err)?;
         Ok(Self {
-            lib,
+            lib: core::mem::ManuallyDrop::new(lib),
             path: path.to_owned(),
         })
     }

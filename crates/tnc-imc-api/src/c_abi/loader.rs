@@ -27,8 +27,8 @@ struct ImcFns {
 /// `Arc<dyn Imc>` is (e.g. `tnc_iftnccs::ImcSet::add`).
 ///
 /// Calls into the library are serialised (C plug-ins need not be thread-safe). Dropping the
-/// last reference calls `TNC_IMC_Terminate` (if [`Imc::terminate`] did not already) and unloads
-/// the library.
+/// last reference calls `TNC_IMC_Terminate` (if [`Imc::terminate`] did not already) and frees
+/// its id (the shared object itself stays mapped, see [`PluginLibrary`]).
 pub struct CImc {
     name: String,
     reg: Arc<Registration>,

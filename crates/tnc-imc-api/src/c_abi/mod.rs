@@ -63,7 +63,7 @@ pub fn resolve_library_path(config: &Path, library: &Path) -> PathBuf {
 /// Loads every `IMC` line of the `tnc_config` file at `path`, in file order (`IMV` and other
 /// lines are ignored). As in strongSwan, the first malformed line or the first library that
 /// fails to load or initialise stops the processing (the error names it); libraries loaded
-/// before are terminated and unloaded again when the partial list is dropped.
+/// before are terminated again when the partial list is dropped.
 pub fn load_from_tnc_config(path: &Path) -> Result<Vec<Arc<dyn crate::Imc>>, CAbiError> {
     let config = read_tnc_config(path)?;
     let mut out: Vec<Arc<dyn crate::Imc>> = Vec::new();

@@ -56,7 +56,8 @@ struct ImvFns {
 /// `Arc<dyn Imv>` is (e.g. `tnc_iftnccs::ImvSet::add`).
 ///
 /// Calls into the library are serialised. Dropping the last reference calls
-/// `TNC_IMV_Terminate` (if [`Imv::terminate`] did not already) and unloads the library.
+/// `TNC_IMV_Terminate` (if [`Imv::terminate`] did not already) and frees its id (the
+/// shared object stays mapped, see `tnc_imc_api::c_abi::library::PluginLibrary`).
 pub struct CImv {
     name: String,
     reg: Arc<Registration>,

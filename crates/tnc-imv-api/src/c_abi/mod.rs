@@ -23,7 +23,7 @@ pub use tnc_imc_api::c_abi::{CAbiError, ffi, read_tnc_config, resolve_library_pa
 
 /// Loads every `IMV` line of the `tnc_config` file at `path`, in file order (`IMC` and other
 /// lines are ignored). The first malformed line or failing library stops the processing, as
-/// in strongSwan; libraries loaded before are unloaded again when the partial list is dropped.
+/// in strongSwan; libraries loaded before are terminated again when the partial list is dropped.
 pub fn load_from_tnc_config(path: &Path) -> Result<Vec<Arc<dyn crate::Imv>>, CAbiError> {
     let config = read_tnc_config(path)?;
     let mut out: Vec<Arc<dyn crate::Imv>> = Vec::new();
