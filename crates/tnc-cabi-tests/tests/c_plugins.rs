@@ -9,8 +9,8 @@ use tnc_iftnccs::AccessRecommendation;
 use tnc_imc_api::c_abi::CAbiError;
 use tnc_imc_api::c_abi::tnc_config::ConfigErrorKind;
 use tnc_imc_api::{
-    ApiError, ChannelBindingKind, ConnectionAttributes, ConnectionId, Imc, ImcContext,
-    MessageType, MessageTypeFilter, Pen, PostureId,
+    ApiError, ChannelBindingKind, ConnectionAttributes, ConnectionId, Imc, ImcContext, MessageType,
+    MessageTypeFilter, Pen, PostureId,
 };
 use tnc_imv_api::{ActionRecommendation, EvaluationResult, Imv, ImvContext, ReceivedMessage};
 
@@ -131,12 +131,7 @@ fn misbehaving_imc_gets_the_right_result_codes() {
     let lib = s.copy(&c_plugin("imc_misbehaving"), "bad.so").unwrap();
     let imc = tnc_imc_api::c_abi::CImc::load("bad", &lib).unwrap();
     let recorder = Arc::new(Recorder::default());
-    let a = assess(
-        vec![imc],
-        vec![recorder.clone()],
-        attrs(&[1]),
-        attrs(&[1]),
-    );
+    let a = assess(vec![imc], vec![recorder.clone()], attrs(&[1]), attrs(&[1]));
     assert!(a.client.unwrap().decision().is_some());
     let got = recorder.got.lock().unwrap();
     // "e" from the additional id, then the report, then "again" from the second handshake
@@ -303,7 +298,10 @@ fn tnc_config_errors_name_the_line_and_stop_loading() {
     let s = Scratch::new().unwrap();
     s.copy(&c_plugin("imc_collector"), "imc.so").unwrap();
     let cfg = s.config("IMC \"ok\" imc.so\nIMC \"broken /x.so\n").unwrap();
-    match tnc_imc_api::c_abi::load_from_tnc_config(&cfg).err().unwrap() {
+    match tnc_imc_api::c_abi::load_from_tnc_config(&cfg)
+        .err()
+        .unwrap()
+    {
         CAbiError::Config { source, .. } => {
             assert_eq!((source.line, source.column), (2, 5));
             assert_eq!(source.kind, ConfigErrorKind::Unterminated);
@@ -314,11 +312,18 @@ fn tnc_config_errors_name_the_line_and_stop_loading() {
     let cfg = s
         .config("IMC \"ok\" imc.so\nIMC \"missing\" nowhere.so\n")
         .unwrap();
-    let e = tnc_imc_api::c_abi::load_from_tnc_config(&cfg).err().unwrap();
+    let e = tnc_imc_api::c_abi::load_from_tnc_config(&cfg)
+        .err()
+        .unwrap();
     assert!(matches!(e, CAbiError::Open { ref path, .. } if path.ends_with("nowhere.so")));
     // the first library was terminated when the partial list was dropped: it initialises again
     let cfg = s.config("IMC \"ok\" imc.so\n").unwrap();
-    assert_eq!(tnc_imc_api::c_abi::load_from_tnc_config(&cfg).unwrap().len(), 1);
+    assert_eq!(
+        tnc_imc_api::c_abi::load_from_tnc_config(&cfg)
+            .unwrap()
+            .len(),
+        1
+    );
     assert!(matches!(
         tnc_imc_api::c_abi::load_from_tnc_config(&s.path().join("none"))
             .err()

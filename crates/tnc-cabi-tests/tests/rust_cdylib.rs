@@ -34,9 +34,7 @@ fn exported_rust_imc_and_imv_complete_an_assessment_through_tnc_config() {
     let s = Scratch::new().unwrap();
     s.copy(&example_library(), "rust-plugins.so").unwrap();
     let cfg = s
-        .config(
-            "IMC \"Rust collector\" rust-plugins.so\nIMV \"Rust verifier\" rust-plugins.so\n",
-        )
+        .config("IMC \"Rust collector\" rust-plugins.so\nIMV \"Rust verifier\" rust-plugins.so\n")
         .unwrap();
     let imcs = tnc_imc_api::c_abi::load_from_tnc_config(&cfg).unwrap();
     let imvs = tnc_imv_api::c_abi::load_from_tnc_config(&cfg).unwrap();
@@ -47,7 +45,12 @@ fn exported_rust_imc_and_imv_complete_an_assessment_through_tnc_config() {
 
     // the collector reads tls-unique through TNC_TNCC_GetAttribute, the verifier through
     // TNC_TNCS_GetAttribute; equal bindings → allowed
-    let a = assess(imcs.clone(), imvs.clone(), attrs(&[7, 8, 9]), attrs(&[7, 8, 9]));
+    let a = assess(
+        imcs.clone(),
+        imvs.clone(),
+        attrs(&[7, 8, 9]),
+        attrs(&[7, 8, 9]),
+    );
     let d = a.client.as_ref().unwrap().decision().unwrap();
     assert_eq!(d.recommendation, AccessRecommendation::ALLOWED);
     assert_eq!(d.assessment, AssessmentResult::COMPLIANT);

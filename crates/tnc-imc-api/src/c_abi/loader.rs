@@ -394,7 +394,11 @@ unsafe extern "C" fn tncc_reserve_additional_imc_id(id: TNC_ID, out: *mut TNC_ID
     host::guarded(|| unsafe { host::reserve_additional_id(Side::Imc, id, out) })
 }
 
-unsafe extern "C" fn tncc_bind(id: TNC_ID, name: *mut c_char, out: *mut *mut c_void) -> TNC_Result {
+pub(crate) unsafe extern "C" fn tncc_bind(
+    id: TNC_ID,
+    name: *mut c_char,
+    out: *mut *mut c_void,
+) -> TNC_Result {
     let table: [(&str, *mut c_void); 10] = [
         (
             "TNC_TNCC_ReportMessageTypes",

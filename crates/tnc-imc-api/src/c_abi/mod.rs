@@ -72,3 +72,177 @@ pub fn load_from_tnc_config(path: &Path) -> Result<Vec<Arc<dyn crate::Imc>>, CAb
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The exporter talking to our own TNCC functions in-process (no `dlopen`): every entry
+    //! point's checks and the round trip of messages and attributes through the C signatures.
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::export::ImcExport;
+    use super::ffi::*;
+    use super::host::{self, Side};
+    use crate::{
+        ApiError, ChannelBindingKind, ConnectionAttributes, ConnectionId, Context, Imc, ImcContext,
+        MessageType, MessageTypeFilter, Pen, PostureId, ReceivedMessage, RetryReason,
+    };
+    use std::sync::Arc;
+
+    const OS: MessageType = MessageType::new(Pen::IETF, 1);
+
+    struct Echo;
+
+    #[async_trait::async_trait]
+    impl Imc for Echo {
+        fn name(&self) -> &str {
+            "echo"
+        }
+        fn message_types(&self) -> Vec<MessageTypeFilter> {
+            vec![MessageTypeFilter::exact(OS)]
+        }
+        async fn begin_handshake(&self, ctx: &mut ImcContext) -> Result<(), ApiError> {
+            let a = ctx.attributes().clone();
+            let cb = a.channel_binding.map(|c| c.data).unwrap_or_default();
+            let mut body = format!(
+                "{}|{}|{}|",
+                a.ift_protocol, a.ift_version, a.max_message_size
+            )
+            .into_bytes();
+            body.extend_from_slice(&cb);
+            ctx.send(OS, body)?;
+            ctx.request_handshake_retry(RetryReason::IMC_PERIODIC);
+            Ok(())
+        }
+        async fn receive_message(
+            &self,
+            ctx: &mut ImcContext,
+            m: ReceivedMessage<'_>,
+        ) -> Result<(), ApiError> {
+            let mut body = m.body.to_vec();
+            body.reverse();
+            ctx.send_exclusive(m.message_type, body, m.source)
+        }
+    }
+
+    fn make() -> Arc<dyn Imc> {
+        Arc::new(Echo)
+    }
+
+    #[test]
+    fn exporter_checks_its_inputs_and_round_trips_through_the_tncc_functions() {
+        let export = ImcExport::new();
+        let reg = host::register(Side::Imc, "loop").unwrap();
+        let id = reg.primary();
+        let mut v: TNC_Version = 0;
+        // SAFETY (all calls below): the pointers are valid locals or null, as each call says.
+        unsafe {
+            assert_eq!(
+                export.initialize(make, id, 2, 3, &raw mut v),
+                TNC_RESULT_NO_COMMON_VERSION
+            );
+            assert_eq!(
+                export.initialize(make, id, 1, 1, core::ptr::null_mut()),
+                TNC_RESULT_INVALID_PARAMETER
+            );
+            assert_eq!(export.begin_handshake(id, 1), TNC_RESULT_NOT_INITIALIZED);
+            assert_eq!(
+                export.initialize(make, id, 1, 1, &raw mut v),
+                TNC_RESULT_SUCCESS
+            );
+            assert_eq!(v, 1);
+            assert_eq!(
+                export.initialize(make, id, 1, 1, &raw mut v),
+                TNC_RESULT_ALREADY_INITIALIZED
+            );
+            assert_eq!(
+                export.provide_bind_function(id, None),
+                TNC_RESULT_INVALID_PARAMETER
+            );
+            // initialised but not bound yet
+            assert_eq!(export.begin_handshake(id, 1), TNC_RESULT_NOT_INITIALIZED);
+            assert_eq!(
+                export.provide_bind_function(id + 1, Some(super::loader::tncc_bind)),
+                TNC_RESULT_INVALID_PARAMETER
+            );
+            assert_eq!(
+                export.provide_bind_function(id, Some(super::loader::tncc_bind)),
+                TNC_RESULT_SUCCESS
+            );
+        }
+        // the exporter registered the native message types through ReportMessageTypesLong
+        assert_eq!(reg.message_types(), vec![MessageTypeFilter::exact(OS)]);
+        assert_eq!(
+            export.begin_handshake(id + 1, 1),
+            TNC_RESULT_INVALID_PARAMETER
+        );
+
+        // a callback inside a frame, as CImc makes it: attributes read through GetAttribute,
+        // the message sent through SendMessageLong, the retry through RequestHandshakeRetry
+        let attrs = ConnectionAttributes::new("IF-T for Tunneled EAP", "1.1")
+            .with_channel_binding(ChannelBindingKind::TlsUnique, vec![0, 1, 2, 0xFF]);
+        let mut ctx = Context::new(PostureId(5), ConnectionId(1), Arc::new(attrs));
+        let r = host::call_with(Side::Imc, id, 1, &mut ctx, || export.begin_handshake(id, 1));
+        assert_eq!(r, TNC_RESULT_SUCCESS);
+        let out = ctx.take_outbox();
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            &out[0].body[..],
+            b"IF-T for Tunneled EAP|1.1|2097104|\x00\x01\x02\xFF"
+        );
+        assert_eq!(ctx.take_retry_request(), Some(RetryReason::IMC_PERIODIC));
+
+        // a received message comes back reversed and exclusively to its sender
+        let mut body = *b"abc";
+        let r = host::call_with(Side::Imc, id, 1, &mut ctx, || {
+            // SAFETY: body holds 3 octets.
+            unsafe {
+                export.receive_message_long(
+                    id,
+                    1,
+                    TNC_MESSAGE_FLAGS_EXCLUSIVE,
+                    body.as_mut_ptr(),
+                    3,
+                    0,
+                    1,
+                    7,
+                    id,
+                )
+            }
+        });
+        assert_eq!(r, TNC_RESULT_SUCCESS);
+        let out = ctx.take_outbox();
+        assert_eq!(&out[0].body[..], b"cba");
+        assert!(out[0].exclusive);
+        assert_eq!(out[0].destination, PostureId(7));
+
+        // outside a callback the host refuses the send; the exporter passes the code on
+        assert_eq!(export.begin_handshake(id, 1), TNC_RESULT_ILLEGAL_OPERATION);
+        // SAFETY: null pointer with a non-zero length is what is being tested; it is not read.
+        let r = unsafe { export.receive_message_long(id, 1, 0, core::ptr::null(), 5, 0, 1, 1, id) };
+        assert_eq!(r, TNC_RESULT_INVALID_PARAMETER);
+        // SAFETY: as above; the vendor is checked first.
+        let r = unsafe {
+            export.receive_message_long(id, 1, 0, core::ptr::null(), 0, 0xFF_FFFF, 1, 1, id)
+        };
+        assert_eq!(r, TNC_RESULT_INVALID_PARAMETER);
+        let wide = 1 << 40;
+        let r = host::call_with(Side::Imc, id, wide, &mut ctx, || {
+            export.begin_handshake(id, wide)
+        });
+        assert_eq!(r, TNC_RESULT_INVALID_PARAMETER);
+        assert_eq!(
+            export.notify_connection_change(id, 1, 1 << 40),
+            TNC_RESULT_INVALID_PARAMETER
+        );
+        assert_eq!(
+            export.notify_connection_change(id, 1, 5),
+            TNC_RESULT_SUCCESS
+        );
+
+        assert_eq!(export.terminate(id + 1), TNC_RESULT_INVALID_PARAMETER);
+        assert_eq!(export.terminate(id), TNC_RESULT_SUCCESS);
+        assert_eq!(export.terminate(id), TNC_RESULT_NOT_INITIALIZED);
+        host::unregister(Side::Imc, id);
+        assert!(host::lookup(Side::Imc, id).is_none());
+    }
+}

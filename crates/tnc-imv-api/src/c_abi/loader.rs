@@ -186,7 +186,7 @@ impl CImv {
 }
 
 /// Moves what the IMV provided outside its callbacks (or through `SetAttribute`) into `ctx`.
-fn apply_pending(id: TNC_ID, conn: TNC_ConnectionID, ctx: &mut ImvContext) {
+pub(super) fn apply_pending(id: TNC_ID, conn: TNC_ConnectionID, ctx: &mut ImvContext) {
     let Some(p) = with_pending(|m| m.remove(&(id, conn))) else {
         return;
     };
@@ -471,7 +471,11 @@ unsafe extern "C" fn tncs_reserve_additional_imv_id(id: TNC_ID, out: *mut TNC_ID
     host::guarded(|| unsafe { host::reserve_additional_id(Side::Imv, id, out) })
 }
 
-unsafe extern "C" fn tncs_bind(id: TNC_ID, name: *mut c_char, out: *mut *mut c_void) -> TNC_Result {
+pub(crate) unsafe extern "C" fn tncs_bind(
+    id: TNC_ID,
+    name: *mut c_char,
+    out: *mut *mut c_void,
+) -> TNC_Result {
     let table: [(&str, *mut c_void); 10] = [
         (
             "TNC_TNCS_ReportMessageTypes",

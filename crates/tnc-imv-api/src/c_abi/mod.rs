@@ -32,3 +32,97 @@ pub fn load_from_tnc_config(path: &Path) -> Result<Vec<Arc<dyn crate::Imv>>, CAb
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The IMV exporter talking to our own TNCS functions in-process (no `dlopen`).
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::export::ImvExport;
+    use super::ffi::*;
+    use crate::{
+        ActionRecommendation, ApiError, ConnectionAttributes, ConnectionId, EvaluationResult, Imv,
+        ImvContext, MessageType, MessageTypeFilter, Pen, PostureId, Recommendation,
+    };
+    use std::sync::Arc;
+    use tnc_imc_api::c_abi::host::{self, Side};
+
+    struct Strict;
+
+    #[async_trait::async_trait]
+    impl Imv for Strict {
+        fn name(&self) -> &str {
+            "strict"
+        }
+        fn message_types(&self) -> Vec<MessageTypeFilter> {
+            vec![MessageTypeFilter::vendor(Pen::TCG)]
+        }
+        async fn solicit_recommendation(&self, ctx: &mut ImvContext) -> Result<(), ApiError> {
+            ctx.provide_recommendation(
+                ActionRecommendation::NO_ACCESS,
+                EvaluationResult::NONCOMPLIANT_MAJOR,
+            );
+            ctx.add_reason("zu alt", "de");
+            ctx.send(MessageType::new(Pen::TCG, 7), b"bye".to_vec())
+        }
+    }
+
+    fn make() -> Arc<dyn Imv> {
+        Arc::new(Strict)
+    }
+
+    #[test]
+    fn imv_exporter_round_trips_recommendation_and_reason_through_the_tncs_functions() {
+        let export = ImvExport::new();
+        let reg = host::register(Side::Imv, "loop").unwrap();
+        let id = reg.primary();
+        let mut v: TNC_Version = 0;
+        // SAFETY: valid out-pointer; tncs_bind is the TNCS bind function.
+        unsafe {
+            assert_eq!(
+                export.initialize(make, id, 1, 1, &raw mut v),
+                TNC_RESULT_SUCCESS
+            );
+            assert_eq!(
+                export.provide_bind_function(id, Some(super::loader::tncs_bind)),
+                TNC_RESULT_SUCCESS
+            );
+        }
+        assert_eq!(
+            reg.message_types(),
+            vec![MessageTypeFilter::vendor(Pen::TCG)]
+        );
+        let mut ctx = ImvContext::new(
+            PostureId(2),
+            ConnectionId(9),
+            Arc::new(ConnectionAttributes::default()),
+        );
+        let r = host::call_with(Side::Imv, id, 9, &mut ctx, || {
+            export.solicit_recommendation(id, 9)
+        });
+        assert_eq!(r, TNC_RESULT_SUCCESS);
+        super::loader::apply_pending(id, 9, &mut ctx);
+        assert_eq!(
+            ctx.take_recommendation(),
+            Some(Recommendation {
+                action: ActionRecommendation::NO_ACCESS,
+                evaluation: EvaluationResult::NONCOMPLIANT_MAJOR
+            })
+        );
+        let reasons = ctx.take_reasons();
+        assert_eq!(
+            (reasons[0].text.as_str(), reasons[0].language.as_str()),
+            ("zu alt", "de")
+        );
+        assert_eq!(&ctx.take_outbox()[0].body[..], b"bye");
+        // outside a callback the send fails and the exporter reports it
+        assert_eq!(
+            export.solicit_recommendation(id, 9),
+            TNC_RESULT_ILLEGAL_OPERATION
+        );
+        assert_eq!(export.batch_ending(id + 1, 9), TNC_RESULT_INVALID_PARAMETER);
+        assert_eq!(export.terminate(id), TNC_RESULT_SUCCESS);
+        assert_eq!(export.batch_ending(id, 9), TNC_RESULT_NOT_INITIALIZED);
+        host::unregister(Side::Imv, id);
+    }
+}
