@@ -580,12 +580,41 @@ pub unsafe fn get_attribute(
         return TNC_RESULT_INVALID_PARAMETER;
     }
     with_frame(side, id, connection, |ctx, _| {
-        let Some(v) = ctx.base().attributes().get(attr) else {
+        let a = ctx.base().attributes();
+        let value = if attr == AttributeId::AR_IDENTITIES && side == Side::Imv {
+            a.peer_identity.as_ref().map(ar_identities)
+        } else {
+            a.get(attr)
+        };
+        let Some(v) = value else {
             return TNC_RESULT_INVALID_PARAMETER;
         };
         // SAFETY: forwarded caller promise.
         unsafe { deliver_attribute(attr, &v, buffer_length, buffer, out_len) }
     })
+}
+
+/// The `TNC_ATTRIBUTEID_AR_IDENTITIES` value (`if-imc-imv.md` §6.2) for a peer authenticated
+/// by its certificate: one identity of type X.500 DN (6) with the certificate subject, subject
+/// type machine (1), authentication method X.509 certificate (1), all in the TCG namespace.
+pub fn ar_identities(peer: &crate::PeerIdentity) -> Vec<u8> {
+    const TCG: u32 = 0x0000_5597;
+    let subject = peer.subject.as_bytes();
+    let mut v = Vec::with_capacity(32 + subject.len());
+    v.extend_from_slice(&1u32.to_be_bytes());
+    v.extend_from_slice(&TCG.to_be_bytes());
+    v.extend_from_slice(&6u32.to_be_bytes());
+    v.extend_from_slice(
+        &u32::try_from(subject.len())
+            .unwrap_or(u32::MAX)
+            .to_be_bytes(),
+    );
+    v.extend_from_slice(subject);
+    for kind in [1u32, 1] {
+        v.extend_from_slice(&TCG.to_be_bytes());
+        v.extend_from_slice(&kind.to_be_bytes());
+    }
+    v
 }
 
 /// `ReserveAdditionalIMCID` / `ReserveAdditionalIMVID`: a fresh id that aliases the caller.
@@ -652,5 +681,113 @@ pub fn api_result(name: &str, function: &str, code: TNC_Result) -> Result<(), Ap
         c => Err(ApiError::Other(format!(
             "{name}: {function} returned TNC_Result {c}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::{ConnectionAttributes, ConnectionId, PeerIdentity};
+
+    /// Calls GetAttribute from inside a frame of a fresh registration on `side`.
+    fn get(
+        side: Side,
+        attrs: ConnectionAttributes,
+        attr: AttributeId,
+        buf_len: usize,
+    ) -> (TNC_Result, Vec<u8>, TNC_UInt32) {
+        let reg = register(side, "t").unwrap();
+        let id = reg.primary();
+        let mut ctx = Context::new(PostureId(1), ConnectionId(3), Arc::new(attrs));
+        let mut buf = vec![0xEEu8; buf_len];
+        let mut n: TNC_UInt32 = 0;
+        let r = call_with(side, id, 3, &mut ctx, || {
+            // SAFETY: buf has buf_len writable octets, n is a valid out-pointer.
+            unsafe {
+                get_attribute(
+                    side,
+                    id,
+                    3,
+                    TNC_UInt32::from(attr.0),
+                    buf_len as TNC_UInt32,
+                    buf.as_mut_ptr(),
+                    &raw mut n,
+                )
+            }
+        });
+        unregister(side, id);
+        (r, buf, n)
+    }
+
+    #[test]
+    fn ar_identities_are_offered_to_imvs_only() {
+        let mut a = ConnectionAttributes::default();
+        a.peer_identity = Some(PeerIdentity {
+            subject: "CN=EMH01".into(),
+            name: None,
+            certificate_der: vec![],
+        });
+        let (r, buf, n) = get(Side::Imv, a.clone(), AttributeId::AR_IDENTITIES, 64);
+        assert_eq!(r, TNC_RESULT_SUCCESS);
+        let expect: &[u8] = &[
+            0, 0, 0, 1, // one identity
+            0, 0, 0x55, 0x97, 0, 0, 0, 6, 0, 0, 0, 8, b'C', b'N', b'=', b'E', b'M', b'H', b'0',
+            b'1', // X.500 DN
+            0, 0, 0x55, 0x97, 0, 0, 0, 1, // machine
+            0, 0, 0x55, 0x97, 0, 0, 0, 1, // X.509 certificate
+        ];
+        assert_eq!(n as usize, expect.len());
+        assert_eq!(&buf[..expect.len()], expect);
+        assert!(buf[expect.len()..].iter().all(|b| *b == 0xEE));
+        let (r, _, _) = get(Side::Imc, a, AttributeId::AR_IDENTITIES, 64);
+        assert_eq!(r, TNC_RESULT_INVALID_PARAMETER);
+        let (r, _, _) = get(
+            Side::Imv,
+            ConnectionAttributes::default(),
+            AttributeId::AR_IDENTITIES,
+            64,
+        );
+        assert_eq!(r, TNC_RESULT_INVALID_PARAMETER);
+    }
+
+    #[test]
+    fn too_small_buffers_are_not_written() {
+        let mut a = ConnectionAttributes::default();
+        a.preferred_language = Some("de, en".into());
+        // strongSwan: SUCCESS without writing for the language, INVALID_PARAMETER otherwise
+        let (r, buf, n) = get(Side::Imv, a.clone(), AttributeId::PREFERRED_LANGUAGE, 3);
+        assert_eq!((r, n), (TNC_RESULT_SUCCESS, 6));
+        assert_eq!(buf, vec![0xEE; 3]);
+        let (r, buf, n) = get(Side::Imv, a.clone(), AttributeId::MAX_MESSAGE_SIZE, 3);
+        assert_eq!((r, n), (TNC_RESULT_INVALID_PARAMETER, 4));
+        assert_eq!(buf, vec![0xEE; 3]);
+        let (r, buf, n) = get(Side::Imc, a, AttributeId::IFTNCCS_VERSION, 4);
+        assert_eq!((r, n), (TNC_RESULT_SUCCESS, 4));
+        assert_eq!(buf, b"2.0\0");
+    }
+
+    #[test]
+    fn c_string_and_buffer_reads_are_bounded() {
+        // a name without NUL within the bound is refused
+        let long = vec![b'a'; MAX_FUNCTION_NAME + 10];
+        // SAFETY: `long` is readable for more than MAX_FUNCTION_NAME octets.
+        assert_eq!(unsafe { read_name(long.as_ptr().cast()) }, None);
+        // SAFETY: a NUL-terminated literal.
+        assert_eq!(
+            unsafe { read_name(c"abc".as_ptr()) }.as_deref(),
+            Some("abc")
+        );
+        // SAFETY: null is allowed.
+        assert_eq!(unsafe { read_name(core::ptr::null()) }, None);
+        // SAFETY: null with length 0 is allowed; the long length is refused before reading.
+        unsafe {
+            assert_eq!(read_buffer(core::ptr::null(), 0, 4, 99), Ok(vec![]));
+            assert_eq!(read_buffer(core::ptr::null(), 5, 4, 99), Err(99));
+            assert_eq!(
+                read_buffer(core::ptr::null(), 3, 4, 99),
+                Err(TNC_RESULT_INVALID_PARAMETER)
+            );
+        }
     }
 }
