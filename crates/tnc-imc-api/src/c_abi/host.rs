@@ -722,8 +722,7 @@ mod tests {
 
     #[test]
     fn ar_identities_are_offered_to_imvs_only() {
-        let mut a = ConnectionAttributes::default();
-        a.peer_identity = Some(PeerIdentity {
+        let a = ConnectionAttributes::default().with_peer_identity(PeerIdentity {
             subject: "CN=EMH01".into(),
             name: None,
             certificate_der: vec![],
@@ -753,8 +752,10 @@ mod tests {
 
     #[test]
     fn too_small_buffers_are_not_written() {
-        let mut a = ConnectionAttributes::default();
-        a.preferred_language = Some("de, en".into());
+        let a = ConnectionAttributes {
+            preferred_language: Some("de, en".into()),
+            ..ConnectionAttributes::default()
+        };
         // strongSwan: SUCCESS without writing for the language, INVALID_PARAMETER otherwise
         let (r, buf, n) = get(Side::Imv, a.clone(), AttributeId::PREFERRED_LANGUAGE, 3);
         assert_eq!((r, n), (TNC_RESULT_SUCCESS, 6));
