@@ -20,6 +20,10 @@
 //! the peer's certificate. As in IF-IMC, sending is only possible while the TNC client is inside
 //! one of the IMC's callbacks: the context exists only for the duration of the call.
 //!
+//! With the feature **`c-abi`**, [`c_abi`] loads standard IF-IMC 1.3 shared libraries listed in
+//! a `tnc_config` file as `Arc<dyn Imc>` (every call from C checked) and
+//! [`export_imc!`](crate::export_imc) turns a native IMC into such a library.
+//!
 //! PA messages travel as opaque bytes with their [`MessageType`]; decoding them (PA-TNC,
 //! RFC 5792) is the job of `tnc-ifm`. The verifier side (`tnc-imv-api`) re-exports the shared
 //! types defined here.

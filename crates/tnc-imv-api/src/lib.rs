@@ -15,6 +15,9 @@
 //!
 //! The types shared with collectors are defined once in `tnc-imc-api` and re-exported here.
 //!
+//! With the feature **`c-abi`**, `c_abi` loads standard IF-IMV 1.3 shared libraries listed in a
+//! `tnc_config` file as `Arc<dyn Imv>` and `export_imv!` turns a native IMV into such a library.
+//!
 //! ```
 //! use tnc_imv_api::{async_trait, ActionRecommendation, ApiError, EvaluationResult, Imv,
 //!                   ImvContext, MessageType, MessageTypeFilter, Pen, ReceivedMessage};
