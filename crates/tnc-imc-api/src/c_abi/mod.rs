@@ -13,19 +13,23 @@
 //! * [`ffi`]: the C types and constants (`TNC_UInt32` is C `unsigned long`).
 //!
 //! The verifier side (`tnc_imv_api::c_abi`) builds on [`host`], [`library`] and [`export`].
+//! Only those modules, the loader and the tests allow `unsafe_code`; every `unsafe` block
+//! carries a `// SAFETY:` comment.
 //!
 //! # Memory checking
 //!
 //! Miri cannot `dlopen`, so the loader and exporter are checked with Valgrind (memcheck) over
 //! the integration tests of `crates/tnc-cabi-tests` — see that crate's README for the command
 //! and the recorded result.
-#![allow(unsafe_code)]
-
 mod error;
+#[allow(unsafe_code)]
 pub mod export;
 pub mod ffi;
+#[allow(unsafe_code)]
 pub mod host;
+#[allow(unsafe_code)]
 pub mod library;
+#[allow(unsafe_code)]
 mod loader;
 pub mod tnc_config;
 
@@ -77,7 +81,7 @@ pub fn load_from_tnc_config(path: &Path) -> Result<Vec<Arc<dyn crate::Imc>>, CAb
 mod tests {
     //! The exporter talking to our own TNCC functions in-process (no `dlopen`): every entry
     //! point's checks and the round trip of messages and attributes through the C signatures.
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unsafe_code)]
 
     use super::export::ImcExport;
     use super::ffi::*;

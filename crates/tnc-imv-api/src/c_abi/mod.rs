@@ -10,9 +10,9 @@
 //!   language, `ReserveAdditionalIMVID`, `BindFunction`) check every input and answer misuse
 //!   with the IF-IMV `TNC_Result`.
 //! * [`export_imv!`](crate::export_imv): turns a native IMV into a `cdylib`.
-#![allow(unsafe_code)]
-
+#[allow(unsafe_code)]
 pub mod export;
+#[allow(unsafe_code)]
 mod loader;
 
 use std::path::Path;
@@ -36,7 +36,7 @@ pub fn load_from_tnc_config(path: &Path) -> Result<Vec<Arc<dyn crate::Imv>>, CAb
 #[cfg(test)]
 mod tests {
     //! The IMV exporter talking to our own TNCS functions in-process (no `dlopen`).
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unsafe_code)]
 
     use super::export::ImvExport;
     use super::ffi::*;
