@@ -65,6 +65,7 @@
 //! ```
 #![cfg_attr(not(feature = "c-abi"), forbid(unsafe_code))]
 #![cfg_attr(feature = "c-abi", deny(unsafe_code))]
+#![deny(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 
 #[cfg(feature = "c-abi")]
 pub mod c_abi;

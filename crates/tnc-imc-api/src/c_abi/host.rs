@@ -775,10 +775,8 @@ mod tests {
         // SAFETY: `long` is readable for more than MAX_FUNCTION_NAME octets.
         assert_eq!(unsafe { read_name(long.as_ptr().cast()) }, None);
         // SAFETY: a NUL-terminated literal.
-        assert_eq!(
-            unsafe { read_name(c"abc".as_ptr()) }.as_deref(),
-            Some("abc")
-        );
+        let abc = unsafe { read_name(c"abc".as_ptr()) };
+        assert_eq!(abc.as_deref(), Some("abc"));
         // SAFETY: null is allowed.
         assert_eq!(unsafe { read_name(core::ptr::null()) }, None);
         // SAFETY: null with length 0 is allowed; the long length is refused before reading.

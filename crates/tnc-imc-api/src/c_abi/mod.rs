@@ -138,7 +138,8 @@ mod tests {
         let reg = host::register(Side::Imc, "loop").unwrap();
         let id = reg.primary();
         let mut v: TNC_Version = 0;
-        // SAFETY (all calls below): the pointers are valid locals or null, as each call says.
+        // SAFETY: in all calls below the pointers are valid locals or null, and tncc_bind is the
+        // TNCC bind function.
         unsafe {
             assert_eq!(
                 export.initialize(make, id, 2, 3, &raw mut v),
