@@ -139,40 +139,40 @@ impl HostFunctions {
         TNC_RESULT_SUCCESS
     }
 
-    /// Reads one attribute value from the host (size query, then the value), bounded.
+    /// Reads one attribute value from the host: first into a 256-octet buffer, again with the
+    /// reported size if that was too small (hosts differ in what they answer for a too small
+    /// buffer or a null-buffer size query — strongSwan returns `INVALID_PARAMETER`, or
+    /// `SUCCESS` without writing for the preferred language — so the reported length decides).
     fn attribute(&self, id: TNC_ID, conn: TNC_ConnectionID, attr: AttributeId) -> Option<Vec<u8>> {
         let get = self.get_attribute?;
-        let mut len: TNC_UInt32 = 0;
-        // SAFETY: host function with its standard signature; a null buffer is a size query and
-        // len a valid out-pointer.
-        let r = unsafe {
-            get(
-                id,
-                conn,
-                TNC_UInt32::from(attr.0),
-                0,
-                core::ptr::null_mut(),
-                &raw mut len,
-            )
-        };
-        let n = usize::try_from(len).ok().filter(|n| *n <= MAX_ATTRIBUTE)?;
-        if r != TNC_RESULT_SUCCESS {
-            return None;
+        let mut size = 256usize;
+        for _ in 0..2 {
+            let mut buf = vec![0u8; size];
+            let cap = TNC_UInt32::try_from(size).ok()?;
+            let mut len: TNC_UInt32 = 0;
+            // SAFETY: host function with its standard signature; buf has `cap` writable octets
+            // and len is a valid out-pointer.
+            let r = unsafe {
+                get(
+                    id,
+                    conn,
+                    TNC_UInt32::from(attr.0),
+                    cap,
+                    buf.as_mut_ptr(),
+                    &raw mut len,
+                )
+            };
+            let n = usize::try_from(len).ok().filter(|n| *n <= MAX_ATTRIBUTE)?;
+            if n <= size {
+                if r != TNC_RESULT_SUCCESS {
+                    return None;
+                }
+                buf.truncate(n);
+                return Some(buf);
+            }
+            size = n;
         }
-        let mut buf = vec![0u8; n];
-        let mut len2: TNC_UInt32 = 0;
-        // SAFETY: buf has len writable octets, len2 is a valid out-pointer.
-        let r = unsafe {
-            get(
-                id,
-                conn,
-                TNC_UInt32::from(attr.0),
-                len,
-                buf.as_mut_ptr(),
-                &raw mut len2,
-            )
-        };
-        (r == TNC_RESULT_SUCCESS && len2 == len).then_some(buf)
+        None
     }
 
     /// The connection's attributes as the host reports them (defaults where it has none).

@@ -183,17 +183,18 @@ mod tests {
 
         // a callback inside a frame, as CImc makes it: attributes read through GetAttribute,
         // the message sent through SendMessageLong, the retry through RequestHandshakeRetry
+        let binding: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
         let attrs = ConnectionAttributes::new("IF-T for Tunneled EAP", "1.1")
-            .with_channel_binding(ChannelBindingKind::TlsUnique, vec![0, 1, 2, 0xFF]);
+            // longer than the exporter's first 256-octet buffer: read again with the size
+            .with_channel_binding(ChannelBindingKind::TlsUnique, binding.clone());
         let mut ctx = Context::new(PostureId(5), ConnectionId(1), Arc::new(attrs));
         let r = host::call_with(Side::Imc, id, 1, &mut ctx, || export.begin_handshake(id, 1));
         assert_eq!(r, TNC_RESULT_SUCCESS);
         let out = ctx.take_outbox();
         assert_eq!(out.len(), 1);
-        assert_eq!(
-            &out[0].body[..],
-            b"IF-T for Tunneled EAP|1.1|2097104|\x00\x01\x02\xFF"
-        );
+        let mut expect = b"IF-T for Tunneled EAP|1.1|2097104|".to_vec();
+        expect.extend_from_slice(&binding);
+        assert_eq!(&out[0].body[..], &expect[..]);
         assert_eq!(ctx.take_retry_request(), Some(RetryReason::IMC_PERIODIC));
 
         // a received message comes back reversed and exclusively to its sender
