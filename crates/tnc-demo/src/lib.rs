@@ -292,32 +292,31 @@ pub async fn run(opts: &Options, out: Out<'_>) -> Result<Report, DemoError> {
         out,
         "\n[3] manufacturers sign reference values; the GWA imports them (reference import)"
     );
-    for (vi, (vendor, pen)) in VENDORS.iter().enumerate() {
+    for (vendor, pen) in VENDORS {
         let key = PrivateKey::generate(AdminCurve::BrainpoolP256r1)?;
         let vdir = work.join("vendors").join(vendor);
         let public = key.public_key().to_spki_pem()?;
         install::write(&vdir.join(format!("{vendor}.pub")), &public)?;
         storage.add_manufacturer(&Manufacturer {
-            name: (*vendor).into(),
-            pen: *pen,
+            name: vendor.into(),
+            pen,
             public_key_pem: public,
             added_ms: unix_ms(),
         })?;
-        for r in releases.iter().filter(|r| r.vendor == *vendor) {
+        for r in releases.iter().filter(|r| r.vendor == vendor) {
             install::write_release(r)?;
             let manifest = install::sign_manifest(r, &key, &vdir)?;
             let imported = gwa_reference::manifest::import(&*storage, &manifest, unix_ms())?;
             say!(
                 out,
-                "    {vendor:<5} (PEN {pen}) {} {}: {} file(s), signature ok   {}",
-                install::PRODUCT,
-                r.version,
-                r.files().len(),
+                "    {vendor:<5} (PEN {pen}) {} {}: {} reference value(s), signature verified, manifest sha256 {}…\n          {}",
+                imported.set.product,
+                imported.set.firmware_version,
+                imported.set.files.len(),
+                &imported.manifest_sha256[..imported.manifest_sha256.len().min(16)],
                 manifest.display()
             );
-            let _ = imported;
         }
-        let _ = vi;
     }
 
     // ---- 4. the fleet leaves the factory: TNC off, state unknown -------------------------
@@ -395,10 +394,12 @@ pub async fn run(opts: &Options, out: Out<'_>) -> Result<Report, DemoError> {
         fleet_phase(
             &mut fleet,
             &releases,
-            &storage,
-            &metrics,
-            &wakeup_key,
-            pt_addr.port(),
+            Admin {
+                storage: &storage,
+                metrics: &metrics,
+                wakeup_key: &wakeup_key,
+                pt_port: pt_addr.port(),
+            },
             deadline,
             out,
         ),
@@ -562,16 +563,27 @@ fn bar(done: usize, total: usize) -> String {
 }
 
 /// Switch-on, first checks, tampering and wake-up.
+/// What the demo does as the GWA's administrator.
+struct Admin<'a> {
+    storage: &'a Arc<dyn Storage>,
+    metrics: &'a Metrics,
+    wakeup_key: &'a PrivateKey,
+    pt_port: u16,
+}
+
 async fn fleet_phase(
     fleet: &mut [Member],
     releases: &[Release],
-    storage: &Arc<dyn Storage>,
-    metrics: &Metrics,
-    wakeup_key: &PrivateKey,
-    pt_port: u16,
+    admin: Admin<'_>,
     deadline: tokio::time::Instant,
     out: Out<'_>,
 ) -> Result<(), DemoError> {
+    let Admin {
+        storage,
+        metrics,
+        wakeup_key,
+        pt_port,
+    } = admin;
     let n = fleet.len();
     let profile = TncProfile {
         revision: 1,
