@@ -88,7 +88,7 @@ pub struct Options {
     /// Work directory (created; must be empty or absent). `None`: a fresh directory under the
     /// system's temporary directory, kept after the run.
     pub work_dir: Option<PathBuf>,
-    /// Bound on the whole fleet phase (switch-on to the tampered gateway's verdict).
+    /// Bound on the whole run (from the start to the tampered gateway's verdict).
     pub timeout: Duration,
 }
 
@@ -171,6 +171,9 @@ struct Member {
 /// [`Report::missing`].
 pub async fn run(opts: &Options, out: Out<'_>) -> Result<Report, DemoError> {
     let started = Instant::now();
+    // bounds everything that waits for the network (PKI generation and file writes are not
+    // interruptible, and finish in well under a second)
+    let deadline = tokio::time::Instant::now() + opts.timeout;
     let n = opts.gateways.max(2);
     let work = match &opts.work_dir {
         Some(d) => {
@@ -366,16 +369,31 @@ pub async fn run(opts: &Options, out: Out<'_>) -> Result<Report, DemoError> {
         }
     }
     let mut refusal = String::new();
-    while let Some(j) = asks.join_next().await {
-        let (i, d, r) = j.map_err(|e| DemoError::Setup(format!("gateway task: {e}")))?;
-        r?;
-        let st = d.gateway().state();
-        fleet[i].observed.factory = Some((st.integrity.state, st.tnc_enabled()));
-        if refusal.is_empty() {
-            refusal =
-                last_entry(d.gateway().logbooks().system.path(), "profile").unwrap_or_default();
+    let factory = tokio::time::timeout_at(deadline, async {
+        while let Some(j) = asks.join_next().await {
+            let (i, d, r) = j.map_err(|e| DemoError::Setup(format!("gateway task: {e}")))?;
+            r?;
+            let st = d.gateway().state();
+            fleet[i].observed.factory = Some((st.integrity.state, st.tnc_enabled()));
+            if refusal.is_empty() {
+                refusal =
+                    last_entry(d.gateway().logbooks().system.path(), "profile").unwrap_or_default();
+            }
+            fleet[i].daemon = Some(d);
         }
-        fleet[i].daemon = Some(d);
+        Ok::<(), DemoError>(())
+    })
+    .await;
+    let mut missing = Vec::new();
+    let timeout = || {
+        format!(
+            "timeout: the demo did not finish within {} s",
+            opts.timeout.as_secs()
+        )
+    };
+    match factory {
+        Ok(r) => r?,
+        Err(_) => missing.push(timeout()),
     }
     let unknown_off = fleet
         .iter()
@@ -388,31 +406,28 @@ pub async fn run(opts: &Options, out: Out<'_>) -> Result<Report, DemoError> {
     );
 
     // ---- 5. the GWA switches TNC on through the profiles; checks come in ---------------
-    let deadline = tokio::time::Instant::now() + opts.timeout;
-    let phase = tokio::time::timeout_at(
-        deadline,
-        fleet_phase(
-            &mut fleet,
-            &releases,
-            Admin {
-                storage: &storage,
-                metrics: &metrics,
-                wakeup_key: &wakeup_key,
-                pt_port: pt_addr.port(),
-            },
+    if missing.is_empty() {
+        let phase = tokio::time::timeout_at(
             deadline,
-            out,
-        ),
-    )
-    .await;
-    let mut missing = Vec::new();
-    match phase {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => missing.push(format!("the fleet phase failed: {e}")),
-        Err(_) => missing.push(format!(
-            "timeout: the fleet phase did not finish within {} s",
-            opts.timeout.as_secs()
-        )),
+            fleet_phase(
+                &mut fleet,
+                &releases,
+                Admin {
+                    storage: &storage,
+                    metrics: &metrics,
+                    wakeup_key: &wakeup_key,
+                    pt_port: pt_addr.port(),
+                },
+                deadline,
+                out,
+            ),
+        )
+        .await;
+        match phase {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => missing.push(format!("the fleet phase failed: {e}")),
+            Err(_) => missing.push(timeout()),
+        }
     }
 
     // ---- 6. fleet table, metrics, paths --------------------------------------------------

@@ -18,7 +18,7 @@ struct Cli {
     /// Work directory (default: a fresh directory under the system's temporary directory).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Bound on the fleet phase, in seconds.
+    /// Bound on the whole run, in seconds.
     #[arg(long, default_value_t = 50)]
     timeout_secs: u64,
 }

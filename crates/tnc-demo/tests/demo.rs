@@ -112,7 +112,7 @@ fn binary_exits_zero_on_success_and_nonzero_with_what_is_missing() {
     assert_eq!(failed.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("FAILED: "), "{stdout}");
     assert!(
-        stdout.contains("- timeout: the fleet phase did not finish within 0 s"),
+        stdout.contains("- timeout: the demo did not finish within 0 s"),
         "{stdout}"
     );
     assert!(
