@@ -16,7 +16,7 @@ use tnc_ift_tls_bsi::identity::{CertIdentity, ConnectionInfo};
 use tnc_ift_tls_bsi::net::{DriverFactory, Outcome as PtOutcome, PbDriver, Step};
 use tnc_ift_tls_bsi::profile::{Credentials, TlsSettings};
 use tnc_iftnccs::{AccessRecommendation, AssessmentResult, ImvSet, Outcome, Tncs, TncsConfig};
-use tnc_imv_api::{ChannelBindingKind, ConnectionAttributes, ConnectionId, PeerIdentity};
+use tnc_imv_api::ConnectionId;
 
 use crate::config::Policy;
 use crate::imv::{FirmwareImv, Journal, OsImv};
@@ -249,21 +249,8 @@ impl PbDriver for GwaDriver {
         self.gateway = Some(id.clone());
         // the gateway row (created on first contact, last seen) is written with the
         // assessment, in the same transaction: one commit per connection
-        let kind = match info.channel_binding.kind {
-            tnc_ift_tls_bsi::binding::ChannelBindingKind::TlsUnique => {
-                ChannelBindingKind::TlsUnique
-            }
-            tnc_ift_tls_bsi::binding::ChannelBindingKind::TlsExporter => {
-                ChannelBindingKind::TlsExporter
-            }
-        };
-        let attrs = ConnectionAttributes::new("IF-T for TLS", "2.0")
-            .with_channel_binding(kind, info.channel_binding.data.clone())
-            .with_peer_identity(PeerIdentity {
-                subject: format!("CN={id}"),
-                name: Some(id),
-                certificate_der: info.peer_chain.first().cloned().unwrap_or_default(),
-            });
+        // channel binding and peer identity for the IMVs, as the glue builds them
+        let attrs = tnc_ift_tls_bsi::tnccs::connection_attributes(info);
         self.tncs = Some(Tncs::new(
             self.gwa.imvs.clone(),
             self.conn,

@@ -19,7 +19,7 @@ use tnc_ift_tls_bsi::session::{Event, Role, Session as PtSession, SessionConfig}
 use tnc_iftnccs::broker::{ImcSet, Outcome, Tncc, TnccConfig};
 use tnc_iftnccs::session::CloseReason as PbCloseReason;
 use tnc_iftnccs::{AccessRecommendation, AssessmentResult};
-use tnc_imc_api::{ChannelBindingKind, ConnectionAttributes, ConnectionId, PeerIdentity};
+use tnc_imc_api::{ConnectionAttributes, ConnectionId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -189,25 +189,7 @@ pub async fn fetch_profile(id: &TlsIdentity, cfg: &Config) -> Result<TncProfile,
 
 /// Connection attributes for the IMCs from a TLS connection's information.
 pub fn attributes_for(info: &ConnectionInfo) -> ConnectionAttributes {
-    let kind = match info.channel_binding.kind {
-        tnc_ift_tls_bsi::binding::ChannelBindingKind::TlsUnique => ChannelBindingKind::TlsUnique,
-        _ => ChannelBindingKind::TlsExporter,
-    };
-    ConnectionAttributes::new(
-        ConnectionAttributes::IFTNCCS_PROTOCOL,
-        ConnectionAttributes::IFTNCCS_VERSION,
-    )
-    .with_channel_binding(kind, info.channel_binding.data.clone())
-    .with_peer_identity(PeerIdentity {
-        subject: info
-            .peer
-            .common_name
-            .as_deref()
-            .map(|cn| format!("CN={cn}"))
-            .unwrap_or_default(),
-        name: info.peer.common_name.clone(),
-        certificate_der: info.peer_chain.first().cloned().unwrap_or_default(),
-    })
+    tnc_ift_tls_bsi::tnccs::connection_attributes(info)
 }
 
 /// Maps the TNC server's decision (or the failed session) to a check outcome.
