@@ -19,7 +19,7 @@ use tnc_imv_api::{
     EvaluationResult, Imv, ImvContext, MessageTypeFilter, Pen, ReceivedMessage, async_trait,
 };
 
-use super::{IETF_OS, Journal, TCG_PTS, decide};
+use super::{IETF_OS, Journal, PerConnection, TCG_PTS, decide};
 use crate::config::Policy;
 use crate::storage::{DigestAlgorithm, LogLevel, MeasurementSummary, ReferenceSet, Storage};
 
@@ -56,7 +56,7 @@ pub struct FirmwareImv {
     cache: Mutex<HashMap<(u32, String, String), ReferenceSet>>,
     policy: Policy,
     journal: Arc<Journal>,
-    state: Mutex<HashMap<ConnectionId, FwState>>,
+    state: PerConnection<FwState>,
     message_id: AtomicU32,
 }
 
@@ -90,7 +90,7 @@ impl FirmwareImv {
             cache: Mutex::new(HashMap::new()),
             policy,
             journal,
-            state: Mutex::new(HashMap::new()),
+            state: PerConnection::new(),
             message_id: AtomicU32::new(1),
         }
     }
@@ -125,8 +125,7 @@ impl FirmwareImv {
     }
 
     fn with<R>(&self, c: ConnectionId, f: impl FnOnce(&mut FwState) -> R) -> R {
-        let mut m = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        f(m.entry(c).or_default())
+        self.state.with(c, f)
     }
 
     fn next_id(&self) -> u32 {
@@ -461,15 +460,8 @@ impl Imv for FirmwareImv {
         ctx: &mut ImvContext,
         state: ConnectionState,
     ) -> Result<(), ApiError> {
-        let c = ctx.connection();
-        if state == ConnectionState::DELETE {
-            self.state
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&c);
-        } else if state == ConnectionState::HANDSHAKE {
-            self.with(c, |s| *s = FwState::default());
-        }
+        // a (re)started handshake collects afresh; DELETE forgets the connection
+        self.state.on_connection_change(ctx.connection(), state);
         Ok(())
     }
 

@@ -21,10 +21,37 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use tnc_imv_api::{
-    ActionRecommendation, ConnectionId, EvaluationResult, ImvContext, MessageType, Pen,
+    ActionRecommendation, ConnectionId, ConnectionState, EvaluationResult, ImvContext, MessageType,
+    Pen,
 };
 
 use crate::storage::{ImvVerdict, LogEntry, LogLevel, MeasurementSummary};
+
+/// A verifier's state per connection: fresh at each (re)started handshake, dropped when the
+/// connection is deleted.
+#[derive(Debug)]
+struct PerConnection<S>(Mutex<HashMap<ConnectionId, S>>);
+
+impl<S: Default> PerConnection<S> {
+    fn new() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+
+    /// Runs `f` on the state of connection `c` (created on first use).
+    fn with<R>(&self, c: ConnectionId, f: impl FnOnce(&mut S) -> R) -> R {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(m.entry(c).or_default())
+    }
+
+    /// Follows a connection-state change: a new handshake collects afresh, DELETE forgets.
+    fn on_connection_change(&self, c: ConnectionId, state: ConnectionState) {
+        if state == ConnectionState::DELETE {
+            self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&c);
+        } else if state == ConnectionState::HANDSHAKE {
+            self.with(c, |s| *s = S::default());
+        }
+    }
+}
 
 /// IETF PA subtype "Operating System".
 pub const IETF_OS: MessageType = MessageType::new(Pen::IETF, 1);

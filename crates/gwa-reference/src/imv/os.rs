@@ -1,8 +1,7 @@
 //! The operating-system / product IMV.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 
 use tnc_ifm::consts::{
     ForwardingStatus, IetfAttributeType, OperationalResult, OperationalStatusCode,
@@ -15,7 +14,7 @@ use tnc_imv_api::{
     ImvContext, MessageTypeFilter, Pen, ReceivedMessage, async_trait,
 };
 
-use super::{IETF_OS, Journal, decide};
+use super::{IETF_OS, Journal, PerConnection, decide};
 use crate::config::Policy;
 use crate::storage::LogLevel;
 
@@ -40,7 +39,7 @@ struct OsState {
 pub struct OsImv {
     policy: Policy,
     journal: Arc<Journal>,
-    state: Mutex<HashMap<ConnectionId, OsState>>,
+    state: PerConnection<OsState>,
     message_id: AtomicU32,
 }
 
@@ -50,14 +49,13 @@ impl OsImv {
         Self {
             policy,
             journal,
-            state: Mutex::new(HashMap::new()),
+            state: PerConnection::new(),
             message_id: AtomicU32::new(1),
         }
     }
 
     fn with<R>(&self, c: ConnectionId, f: impl FnOnce(&mut OsState) -> R) -> R {
-        let mut m = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        f(m.entry(c).or_default())
+        self.state.with(c, f)
     }
 
     fn missing(s: &OsState) -> Vec<u32> {
@@ -195,16 +193,8 @@ impl Imv for OsImv {
         ctx: &mut ImvContext,
         state: ConnectionState,
     ) -> Result<(), ApiError> {
-        let c = ctx.connection();
-        if state == ConnectionState::DELETE {
-            self.state
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&c);
-        } else if state == ConnectionState::HANDSHAKE {
-            // a (re)started handshake: collect afresh
-            self.with(c, |s| *s = OsState::default());
-        }
+        // a (re)started handshake collects afresh; DELETE forgets the connection
+        self.state.on_connection_change(ctx.connection(), state);
         Ok(())
     }
 
