@@ -737,6 +737,19 @@ async fn fleet_phase(
             say!(out, "      reason: {reason}");
         }
     }
+    if let Some(a) = &last {
+        let ms = &a.data.measurement;
+        say!(
+            out,
+            "      GWA assessment #{}: {}/{} files match, mismatched {:?}, channel binding {}, recommendation {}",
+            a.id,
+            ms.matched,
+            ms.requested,
+            ms.mismatched,
+            ms.channel_binding,
+            a.data.recommendation
+        );
+    }
     let entries = logbook::read_entries(&calibration)?;
     let chain = logbook::verify(&calibration, &LogKind::Calibration.label());
     let new: Vec<_> = entries
