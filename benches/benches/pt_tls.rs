@@ -11,7 +11,7 @@ use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 use tnc_ift_tls_bsi::binding;
 use tnc_ift_tls_bsi::memory;
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::Curve;
 use tnc_ift_tls_bsi::session::{Role, Session};
 
@@ -27,24 +27,8 @@ fn configs(curve: Curve, tls13: bool) -> (Arc<ClientConfig>, Arc<ServerConfig>, 
     }]);
     let roots = [pki.root.cert_der()];
     let g = &pki.gateways[0];
-    let cc = s
-        .client_config(
-            &roots,
-            Some(&Credentials {
-                chain: pki.chain_for(g),
-                key: g.key.clone(),
-            }),
-        )
-        .unwrap();
-    let sc = s
-        .server_config(
-            &roots,
-            &Credentials {
-                chain: pki.chain_for(&pki.gwa),
-                key: pki.gwa.key.clone(),
-            },
-        )
-        .unwrap();
+    let cc = s.client_config(&roots, Some(&pki.credentials(g))).unwrap();
+    let sc = s.server_config(&roots, &pki.credentials(&pki.gwa)).unwrap();
     (cc, sc, s)
 }
 

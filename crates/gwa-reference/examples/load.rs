@@ -29,7 +29,7 @@ use gwa_reference::storage::{Manufacturer, SqliteStorage, Storage};
 use sha2::Digest;
 use smgw_gwa_admin::{Curve as AdminCurve, PrivateKey};
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::{self, Curve};
 use tnc_iftnccs::AccessRecommendation;
 
@@ -168,10 +168,7 @@ fn main() {
                 let client = tnc_ift_tls_bsi::net::Client::new(
                     settings,
                     &[pki.root.cert_der()],
-                    Some(&Credentials {
-                        chain: pki.chain_for(leaf),
-                        key: leaf.key.clone(),
-                    }),
+                    Some(&pki.credentials(leaf)),
                 )
                 .unwrap();
                 let mut lat = Vec::new();

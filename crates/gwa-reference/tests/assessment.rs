@@ -251,7 +251,7 @@ async fn rfc6876_profile_for_interoperability() {
     use gwa_reference::storage::{SqliteStorage, Storage};
     use std::sync::Arc;
     use tnc_ift_tls_bsi::net::{Client, Server};
-    use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+    use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 
     let p = pkis(Curve::P256, 1);
     let dir = tempfile::tempdir().unwrap();
@@ -269,10 +269,7 @@ async fn rfc6876_profile_for_interoperability() {
     );
     let gwa = Gwa::new(storage.clone(), Policy::default(), Arc::new(Metrics::new()));
     let settings = TlsSettings::new(Profile::Rfc6876);
-    let creds = Credentials {
-        chain: p.good.chain_for(&p.good.gwa),
-        key: p.good.gwa.key.clone(),
-    };
+    let creds = p.good.credentials(&p.good.gwa);
     let server = Server::bind("127.0.0.1:0", &settings, &[p.good.root.cert_der()], &creds)
         .await
         .unwrap();
@@ -286,10 +283,7 @@ async fn rfc6876_profile_for_interoperability() {
     let client = Client::new(
         cs,
         &[p.good.root.cert_der()],
-        Some(&Credentials {
-            chain: p.good.chain_for(leaf),
-            key: leaf.key.clone(),
-        }),
+        Some(&p.good.credentials(leaf)),
     )
     .unwrap();
     let mut d = TnccDriver::new(GatewaySpec::new(ACME_PEN, "SMGW-X", "2.1.0", &files));

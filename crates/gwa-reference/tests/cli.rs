@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::*;
 use sha2::Digest;
 use smgw_gwa_admin::{Curve as AdminCurve, PrivateKey, WakeupVerifier, fetch_profile};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::Curve;
 use tnc_iftnccs::AccessRecommendation;
 
@@ -246,13 +246,7 @@ async fn binary_end_to_end() {
     settings.expected_peer = Some("gwa.localhost".into());
     let leaf = &p.good.gateways[0];
     let cfg = settings
-        .client_config(
-            &[p.good.root.cert_der()],
-            Some(&Credentials {
-                chain: p.good.chain_for(leaf),
-                key: leaf.key.clone(),
-            }),
-        )
+        .client_config(&[p.good.root.cert_der()], Some(&p.good.credentials(leaf)))
         .unwrap();
     let tcp = tokio::net::TcpStream::connect(prof).await.unwrap();
     let mut tls = tokio_rustls::TlsConnector::from(cfg)

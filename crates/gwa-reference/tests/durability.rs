@@ -124,10 +124,7 @@ async fn no_result_leaves_before_it_is_stored() {
     let metrics = Arc::new(Metrics::new());
     let gwa = Gwa::new(storage.clone(), Policy::default(), metrics.clone());
     let settings = TlsSettings::new(Profile::Bsi);
-    let creds = Credentials {
-        chain: p.good.chain_for(&p.good.gwa),
-        key: p.good.gwa.key.clone(),
-    };
+    let creds = p.good.credentials(&p.good.gwa);
     let roots = vec![p.good.root.cert_der()];
     let server = Server::bind("127.0.0.1:0", &settings, &roots, &creds)
         .await

@@ -20,7 +20,7 @@ use smgw_reference::state::{IntegrityState, Trigger};
 use smgw_reference::transport::TlsIdentity;
 use tnc_ift_tls_bsi::net::Server;
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::Curve;
 
 const GATEWAYS: [(&str, &str, u32); 2] = [
@@ -144,10 +144,7 @@ async fn smgw_reference_gateways_of_two_vendors() {
 
     // the GWA: PT-TLS listener and profile service
     let settings = TlsSettings::new(Profile::Bsi);
-    let creds = Credentials {
-        chain: pki.chain_for(&pki.gwa),
-        key: pki.gwa.key.clone(),
-    };
+    let creds = pki.credentials(&pki.gwa);
     let roots = vec![pki.root.cert_der()];
     let profile_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let profile_port = profile_listener.local_addr().unwrap().port();

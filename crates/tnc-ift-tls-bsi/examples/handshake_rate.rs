@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use rustls::{ClientConnection, ServerConnection};
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::Curve;
 use tnc_ift_tls_bsi::session::{Role, Session};
 use tnc_ift_tls_bsi::{binding, memory};
@@ -45,24 +45,8 @@ fn main() {
             }]);
             let roots = [pki.root.cert_der()];
             let g = &pki.gateways[0];
-            let cc = s
-                .client_config(
-                    &roots,
-                    Some(&Credentials {
-                        chain: pki.chain_for(g),
-                        key: g.key.clone(),
-                    }),
-                )
-                .unwrap();
-            let sc = s
-                .server_config(
-                    &roots,
-                    &Credentials {
-                        chain: pki.chain_for(&pki.gwa),
-                        key: pki.gwa.key.clone(),
-                    },
-                )
-                .unwrap();
+            let cc = s.client_config(&roots, Some(&pki.credentials(g))).unwrap();
+            let sc = s.server_config(&roots, &pki.credentials(&pki.gwa)).unwrap();
             let (w0, c0) = (Instant::now(), cpu_seconds());
             for _ in 0..n {
                 let mut c = ClientConnection::new(cc.clone(), s.server_name()).unwrap();

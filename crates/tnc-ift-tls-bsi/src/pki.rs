@@ -291,6 +291,14 @@ impl DevPki {
         vec![leaf.cert_der(), self.sub_ca.cert_der()]
     }
 
+    /// The TLS credentials of `leaf`: its chain ([`chain_for`](Self::chain_for)) and key.
+    pub fn credentials(&self, leaf: &Issued) -> crate::profile::Credentials {
+        crate::profile::Credentials {
+            chain: self.chain_for(leaf),
+            key: leaf.key.clone(),
+        }
+    }
+
     /// Writes PEM files into `dir` (created if missing): `root-ca.pem`, `sub-ca.pem`,
     /// `gwa.pem` + `gwa.key`, `gwa-chain.pem`, and per gateway `<id>.pem`,
     /// `<id>.key`, `<id>-chain.pem`. Returns the written paths.

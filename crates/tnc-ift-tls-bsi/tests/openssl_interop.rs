@@ -14,7 +14,7 @@ use tnc_ift_tls_bsi::Error;
 use tnc_ift_tls_bsi::binding::{self, ChannelBindingKind};
 use tnc_ift_tls_bsi::identity::ConnectionInfo;
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::Curve;
 
 /// Our one-shot server's result: the handshake outcome and how the connection ended.
@@ -98,13 +98,7 @@ fn serve_once(s: TlsSettings) -> (u16, ServerJoin) {
 
 fn serve_once_with(s: TlsSettings, pki: &DevPki) -> (u16, ServerJoin) {
     let cfg = s
-        .server_config(
-            &[pki.root.cert_der()],
-            &Credentials {
-                chain: pki.chain_for(&pki.gwa),
-                key: pki.gwa.key.clone(),
-            },
-        )
+        .server_config(&[pki.root.cert_der()], &pki.credentials(&pki.gwa))
         .unwrap();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
@@ -256,13 +250,7 @@ fn our_client(s: &TlsSettings, port: u16) -> Result<ConnectionInfo, Error> {
 
 fn our_client_with(s: &TlsSettings, port: u16, pki: &DevPki) -> Result<ConnectionInfo, Error> {
     let g = &pki.gateways[0];
-    let cfg = s.client_config(
-        &[pki.root.cert_der()],
-        Some(&Credentials {
-            chain: pki.chain_for(g),
-            key: g.key.clone(),
-        }),
-    )?;
+    let cfg = s.client_config(&[pki.root.cert_der()], Some(&pki.credentials(g)))?;
     let mut conn = ClientConnection::new(cfg, s.server_name())?;
     let mut tcp = TcpStream::connect(("127.0.0.1", port))?;
     tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -559,13 +547,7 @@ fn exporter_matches_openssl_keymatexport() {
 fn tls12_exporter_matches_openssl_too() {
     let f = fixture();
     let cfg = settings(false)
-        .server_config(
-            &[f.pki.root.cert_der()],
-            &Credentials {
-                chain: f.pki.chain_for(&f.pki.gwa),
-                key: f.pki.gwa.key.clone(),
-            },
-        )
+        .server_config(&[f.pki.root.cert_der()], &f.pki.credentials(&f.pki.gwa))
         .unwrap();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();

@@ -15,10 +15,7 @@ use tnc_ift_tls_bsi::provider::Curve;
 use tnc_ift_tls_bsi::session::{Role, Session};
 
 fn creds(pki: &DevPki, leaf: &tnc_ift_tls_bsi::pki::Issued) -> Credentials {
-    Credentials {
-        chain: pki.chain_for(leaf),
-        key: leaf.key.clone(),
-    }
+    pki.credentials(leaf)
 }
 
 fn pair(

@@ -12,7 +12,7 @@ use tnc_ift_tls_bsi::Error;
 use tnc_ift_tls_bsi::identity::ConnectionInfo;
 use tnc_ift_tls_bsi::net::{Client, DriverFactory, PbDriver, Server, Step};
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::Curve;
 use tnc_ift_tls_bsi::tnccs::{TnccDriver, TncsDriver};
 use tnc_iftnccs::{
@@ -115,10 +115,7 @@ impl PbDriver for Reporting {
 async fn serve(turn_timeout: Duration) -> Fixture {
     let pki = DevPki::generate(&DevPkiOptions::with_curve(Curve::BrainpoolP256r1, 1)).unwrap();
     let settings = TlsSettings::new(Profile::Bsi);
-    let creds = Credentials {
-        chain: pki.chain_for(&pki.gwa),
-        key: pki.gwa.key.clone(),
-    };
+    let creds = pki.credentials(&pki.gwa);
     let server = Server::bind("127.0.0.1:0", &settings, &[pki.root.cert_der()], &creds)
         .await
         .unwrap();
@@ -154,10 +151,7 @@ fn client(f: &Fixture) -> Client {
     Client::new(
         settings,
         &[f.pki.root.cert_der()],
-        Some(&Credentials {
-            chain: f.pki.chain_for(g),
-            key: g.key.clone(),
-        }),
+        Some(&f.pki.credentials(g)),
     )
     .unwrap()
 }

@@ -12,7 +12,7 @@ use tnc_ift_tls_bsi::net::{
     Client, DriverFactory, FnDriver, Outcome, PbDriver, Server, Step, Timeouts,
 };
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tokio::sync::mpsc;
 
 fn batch(ty: u8, server: bool) -> Vec<u8> {
@@ -64,10 +64,7 @@ async fn start_server(
     DriverFactory,
 ) {
     let settings = TlsSettings::new(Profile::Bsi);
-    let creds = Credentials {
-        chain: pki.chain_for(&pki.gwa),
-        key: pki.gwa.key.clone(),
-    };
+    let creds = pki.credentials(&pki.gwa);
     let server = Server::bind("127.0.0.1:0", &settings, &[pki.root.cert_der()], &creds)
         .await
         .unwrap()
@@ -88,15 +85,7 @@ fn client(pki: &DevPki, i: usize, tls13: bool) -> Client {
     settings.tls13 = tls13;
     settings.expected_peer = Some("gwa.localhost".into());
     let g = &pki.gateways[i];
-    Client::new(
-        settings,
-        &[pki.root.cert_der()],
-        Some(&Credentials {
-            chain: pki.chain_for(g),
-            key: g.key.clone(),
-        }),
-    )
-    .unwrap()
+    Client::new(settings, &[pki.root.cert_der()], Some(&pki.credentials(g))).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

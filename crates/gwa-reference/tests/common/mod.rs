@@ -34,7 +34,7 @@ use tnc_ift_tls_bsi::Error as PtError;
 use tnc_ift_tls_bsi::identity::ConnectionInfo;
 use tnc_ift_tls_bsi::net::{Client, PbDriver, Server, ShutdownHandle, Step};
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::provider::Curve;
 use tnc_iftnccs::{Decision, ImcSet, Outcome, Tncc, TnccConfig};
 use tnc_imc_api::{
@@ -364,10 +364,7 @@ pub async fn start_gwa(p: &Pkis, policy: Policy) -> Running {
     let storage: Arc<dyn Storage> = Arc::new(storage);
     let gwa = Gwa::new(storage.clone(), policy, Arc::new(Metrics::new()));
     let settings = TlsSettings::new(Profile::Bsi);
-    let creds = Credentials {
-        chain: p.good.chain_for(&p.good.gwa),
-        key: p.good.gwa.key.clone(),
-    };
+    let creds = p.good.credentials(&p.good.gwa);
     let server = Server::bind(
         "127.0.0.1:0",
         &settings,
@@ -454,10 +451,7 @@ pub fn client(pki: &DevPki, leaf: &tnc_ift_tls_bsi::pki::Issued, trust: &DevPki)
     Client::new(
         settings,
         &[trust.root.cert_der()],
-        Some(&Credentials {
-            chain: pki.chain_for(leaf),
-            key: leaf.key.clone(),
-        }),
+        Some(&pki.credentials(leaf)),
     )
     .unwrap()
 }

@@ -27,7 +27,7 @@ use tnc_ifm::pts::{
 use tnc_ifm::{AttrValue, Attribute, Received, receive};
 use tnc_ift_tls_bsi::identity::ConnectionInfo;
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
-use tnc_ift_tls_bsi::profile::{Credentials, Profile, TlsSettings};
+use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
 use tnc_ift_tls_bsi::session::{Event, Role, Session as PtSession, SessionConfig};
 use tnc_iftnccs::broker::{ImvSet, Tncs, TncsConfig};
 use tnc_imc_api::{ConnectionId, MessageTypeFilter, Pen, ReceivedMessage, async_trait};
@@ -234,10 +234,7 @@ impl TestGwa {
         .unwrap();
         let profile = Arc::new(Mutex::new(None::<TncProfile>));
         let settings = TlsSettings::new(Profile::Bsi);
-        let creds = Credentials {
-            chain: pki.chain_for(&pki.gwa),
-            key: pki.gwa.key.clone(),
-        };
+        let creds = pki.credentials(&pki.gwa);
         let roots = vec![pki.root.cert_der()];
         let cfg = settings.server_config(&roots, &creds).unwrap();
         let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
@@ -290,10 +287,7 @@ impl TestGwa {
     /// local task per connection: TLS accept, PT-TLS server session, TNCS.
     pub async fn start_pt(&mut self) {
         let settings = TlsSettings::new(Profile::Bsi);
-        let creds = Credentials {
-            chain: self.pki.chain_for(&self.pki.gwa),
-            key: self.pki.gwa.key.clone(),
-        };
+        let creds = self.pki.credentials(&self.pki.gwa);
         let roots = vec![self.pki.root.cert_der()];
         let acceptor =
             tokio_rustls::TlsAcceptor::from(settings.server_config(&roots, &creds).unwrap());
