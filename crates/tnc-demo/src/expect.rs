@@ -16,6 +16,8 @@ pub struct Observed {
     pub tampered: bool,
     /// Integrity state and TNC switch before the GWA switched TNC on.
     pub factory: Option<(IntegrityState, bool)>,
+    /// The gateway's system log records TNC switched on by a profile (`tnc.on`).
+    pub switched_on: bool,
     /// The gateway's integrity state after its first check.
     pub first_check: Option<IntegrityState>,
     /// The GWA's verdict of that check.
@@ -48,7 +50,8 @@ impl Observed {
 
 /// Every expected verdict that did not occur, as readable lines (empty: all occurred).
 ///
-/// Expected: each gateway `unknown` with TNC off before the profile switched TNC on; then
+/// Expected: each gateway `unknown` with TNC off before a profile switched TNC on (recorded in
+/// its system log); then
 /// `trusted` on both sides; the tampered gateway, after the wake-up, `not trusted` on both
 /// sides with a reason naming the file and a calibration-log entry; and the GWA's metrics
 /// counting one `trusted` assessment per gateway and exactly one `not_trusted`.
@@ -69,6 +72,9 @@ pub fn missing(fleet: &[Observed], metrics_trusted: u64, metrics_not_trusted: u6
                 if on { "on" } else { "off" }
             )),
             None => out.push(format!("{id}: factory state not observed")),
+        }
+        if !g.switched_on {
+            out.push(format!("{id}: no profile switched TNC on"));
         }
         if g.first_check != Some(IntegrityState::Trusted) {
             out.push(format!(
@@ -137,6 +143,7 @@ mod tests {
             id: id.into(),
             tampered,
             factory: Some((IntegrityState::Unknown, false)),
+            switched_on: true,
             first_check: Some(IntegrityState::Trusted),
             first_gwa: Some(Verdict::Trusted),
             after_wakeup: tampered.then_some(IntegrityState::NotTrusted),
@@ -181,6 +188,7 @@ mod tests {
     #[test]
     fn a_timed_out_gateway_is_reported() {
         let mut g = good("A", false);
+        g.switched_on = false;
         g.first_check = None;
         g.first_gwa = None;
         let m = missing(&[g, good("B", true)], 1, 1);

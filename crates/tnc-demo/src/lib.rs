@@ -615,7 +615,7 @@ async fn fleet_phase(
     }
     say!(
         out,
-        "\n[5] GWA sets each gateway's TNC profile: revision 1, TNC on, interval 1 d, PT-TLS 127.0.0.1:{pt_port}\n    (wake-up key brainpoolP256r1; wake-up addresses registered). Gateways fetch it and check:"
+        "\n[5] GWA sets each gateway's TNC profile: revision 1, TNC on, interval 1 d, PT-TLS 127.0.0.1:{pt_port}\n    (wake-up key brainpoolP256r1; wake-up addresses registered).\n    The gateways start their daemon loops: fetch the profile, switch TNC on, check:"
     );
     let t = Instant::now();
     let mut tasks = JoinSet::new();
@@ -632,6 +632,8 @@ async fn fleet_phase(
         let rec = d.gateway().state().last_check().cloned();
         m.observed.checks = d.checks();
         m.observed.first_check = rec.as_ref().map(|r| r.state);
+        m.observed.switched_on = logbook::read_entries(d.gateway().logbooks().system.path())
+            .is_ok_and(|es| es.iter().any(|e| e.event == "tnc.on"));
         let last = storage.history(&m.id, 1)?.into_iter().next();
         m.observed.first_gwa = last.as_ref().map(|a| a.data.verdict);
         let detail = match (&r, &last) {

@@ -42,6 +42,7 @@ async fn demo_fleet_reaches_every_expected_verdict() {
     for r in &report.fleet {
         let o = &r.observed;
         assert_eq!(o.factory, Some((IntegrityState::Unknown, false)), "{o:?}");
+        assert!(o.switched_on, "{o:?}");
         assert_eq!(o.first_check, Some(IntegrityState::Trusted), "{o:?}");
         let want = if o.tampered {
             (IntegrityState::NotTrusted, Verdict::NotTrusted, 2)
