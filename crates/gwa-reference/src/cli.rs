@@ -653,7 +653,19 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let tls = load_tls(&cfg)?;
     let metrics = Arc::new(Metrics::new());
     metrics.seed_verdicts(&storage.verdict_counts()?);
-    let gwa = Gwa::new(storage.clone(), cfg.policy.clone(), metrics.clone());
+    let extra = match &cfg.tnc_config {
+        Some(path) => {
+            tnc_imv_api::c_abi::load_from_tnc_config(path).map_err(|e| GwaError::Config {
+                path: path.clone(),
+                message: format!("cannot load the verifiers it lists: {e}"),
+            })?
+        }
+        None => Vec::new(),
+    };
+    for imv in &extra {
+        tracing::info!(imv = imv.name(), "verifier loaded from tnc_config");
+    }
+    let gwa = Gwa::with_extra_imvs(storage.clone(), cfg.policy.clone(), metrics.clone(), extra);
     let server = Server::bind(
         cfg.listen.pt_tls,
         &tls.settings,

@@ -54,6 +54,9 @@ pub struct Config {
     pub limits: Limits,
     /// Gateways not assessed within this many seconds count as stale in `/metrics`.
     pub stale_after_secs: u64,
+    /// A `tnc_config` file listing extra verifiers (`IMV "name" /path/lib.so`): vendor IMVs
+    /// shipped as standard IF-IMV 1.3 shared libraries, run beside the built-in ones.
+    pub tnc_config: Option<PathBuf>,
 }
 
 /// Listening addresses.
@@ -156,6 +159,7 @@ impl Default for Config {
             policy: Policy::default(),
             limits: Limits::default(),
             stale_after_secs: 2 * 24 * 3600,
+            tnc_config: None,
         }
     }
 }
@@ -283,6 +287,9 @@ impl Config {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
+        }
+        if let Some(p) = self.tnc_config.as_mut().filter(|p| p.is_relative()) {
+            *p = base.join(&*p);
         }
     }
 }

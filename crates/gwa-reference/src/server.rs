@@ -16,7 +16,7 @@ use tnc_ift_tls_bsi::identity::{CertIdentity, ConnectionInfo};
 use tnc_ift_tls_bsi::net::{DriverFactory, Outcome as PtOutcome, PbDriver, Step};
 use tnc_ift_tls_bsi::profile::{Credentials, TlsSettings};
 use tnc_iftnccs::{AccessRecommendation, AssessmentResult, ImvSet, Outcome, Tncs, TncsConfig};
-use tnc_imv_api::ConnectionId;
+use tnc_imv_api::{ConnectionId, Imv};
 
 use crate::config::Policy;
 use crate::imv::{FirmwareImv, Journal, OsImv};
@@ -43,6 +43,17 @@ impl core::fmt::Debug for Gwa {
 impl Gwa {
     /// The GWA with its two verifiers (OS/product and firmware measurement) under `policy`.
     pub fn new(storage: Arc<dyn Storage>, policy: Policy, metrics: Arc<Metrics>) -> Arc<Self> {
+        Self::with_extra_imvs(storage, policy, metrics, Vec::new())
+    }
+
+    /// The GWA with its two verifiers plus `extra` ones (e.g. vendor IMVs loaded from a
+    /// `tnc_config` file through the IF-IMV C ABI); all recommendations are combined.
+    pub fn with_extra_imvs(
+        storage: Arc<dyn Storage>,
+        policy: Policy,
+        metrics: Arc<Metrics>,
+        extra: Vec<Arc<dyn Imv>>,
+    ) -> Arc<Self> {
         let journal = Arc::new(Journal::new());
         let mut imvs = ImvSet::new();
         imvs.add(Arc::new(OsImv::new(policy.clone(), journal.clone())));
@@ -51,6 +62,9 @@ impl Gwa {
             policy,
             journal.clone(),
         )));
+        for imv in extra {
+            imvs.add(imv);
+        }
         Arc::new(Self {
             storage,
             imvs: Arc::new(imvs),

@@ -67,6 +67,10 @@ pub struct Config {
     /// Diagnostics.
     #[serde(default)]
     pub log: LogSection,
+    /// A `tnc_config` file listing extra collectors (`IMC "name" /path/lib.so`): standard
+    /// IF-IMC 1.3 shared libraries, run beside the built-in ones.
+    #[serde(default)]
+    pub tnc_config: Option<PathBuf>,
 }
 
 /// `[gateway]`
@@ -387,6 +391,7 @@ impl Config {
             &mut self.tls.trust_anchors,
             &mut self.meter.file,
             &mut self.product.forwarding_file,
+            &mut self.tnc_config,
         ]
         .into_iter()
         .flatten()

@@ -80,11 +80,33 @@ impl Clock for VirtualClock {
 /// The standard IMC set of the gateway: OS/product and firmware measurement
 /// (returned too, for its course notes).
 pub fn standard_imcs(cfg: &Config, started: u64) -> (Arc<ImcSet>, Arc<FirmwareImc>) {
+    let (set, fw) = builtin_imcs(cfg, started);
+    (Arc::new(set), fw)
+}
+
+fn builtin_imcs(cfg: &Config, started: u64) -> (ImcSet, Arc<FirmwareImc>) {
     let mut set = ImcSet::new();
     set.add(Arc::new(OsImc::new(cfg.product.clone(), started)));
     let fw = Arc::new(FirmwareImc::new(Manifest::new(cfg.manifest.clone())));
     set.add(fw.clone());
-    (Arc::new(set), fw)
+    (set, fw)
+}
+
+/// The standard IMCs plus the collectors the configuration's `tnc_config` file lists
+/// (standard IF-IMC 1.3 shared libraries, loaded through the C ABI).
+pub fn configured_imcs(cfg: &Config, started: u64) -> Result<(Arc<ImcSet>, Arc<FirmwareImc>)> {
+    let (mut set, fw) = builtin_imcs(cfg, started);
+    if let Some(path) = &cfg.tnc_config {
+        let extra = tnc_imc_api::c_abi::load_from_tnc_config(path).map_err(|e| Error::Config {
+            path: path.clone(),
+            msg: format!("cannot load the collectors it lists: {e}"),
+        })?;
+        for imc in extra {
+            tracing::info!(imc = imc.name(), "collector loaded from tnc_config");
+            set.add(imc);
+        }
+    }
+    Ok((Arc::new(set), fw))
 }
 
 /// The gateway with its network side.
@@ -113,7 +135,7 @@ impl Daemon {
     /// A daemon for `cfg` with `id` (TLS) and `clock`; opens the data directory.
     pub fn new(cfg: Config, id: TlsIdentity, clock: Arc<dyn Clock>) -> Result<Self> {
         let now = clock.now();
-        let (imcs, firmware) = standard_imcs(&cfg, now);
+        let (imcs, firmware) = configured_imcs(&cfg, now)?;
         let gw = Gateway::open(cfg, now)?;
         Ok(Daemon {
             gw,
