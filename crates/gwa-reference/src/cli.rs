@@ -449,16 +449,10 @@ pub fn run(cli: &Cli) -> Result<String> {
         } => {
             use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
             use tnc_ift_tls_bsi::provider::Curve as TlsCurve;
-            let c = match Curve::from_name(curve) {
-                Some(Curve::P256) => TlsCurve::P256,
-                Some(Curve::P384) => TlsCurve::P384,
-                Some(Curve::BrainpoolP256r1) => TlsCurve::BrainpoolP256r1,
-                Some(Curve::BrainpoolP384r1) => TlsCurve::BrainpoolP384r1,
-                _ => {
-                    return Err(GwaError::Invalid(format!(
-                        "unknown curve {curve:?}; use P-256, P-384, brainpoolP256r1 or brainpoolP384r1"
-                    )));
-                }
+            let Some(c) = TlsCurve::from_name(curve) else {
+                return Err(GwaError::Invalid(format!(
+                    "unknown curve {curve:?}; use P-256, P-384, brainpoolP256r1 or brainpoolP384r1"
+                )));
             };
             let opts = DevPkiOptions {
                 gateway_ids: gateways.clone(),

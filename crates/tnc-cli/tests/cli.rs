@@ -182,3 +182,38 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn pki_dev_writes_a_chain_that_openssl_verifies() {
+    let dir = std::env::temp_dir().join(format!("tnc-cli-pki-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    let out = tnc(&["pki", "dev", d, "--gateways", "2"], b"");
+    assert!(out.status.success(), "{out:?}");
+    for f in [
+        "root-ca.pem",
+        "sub-ca.pem",
+        "gwa.pem",
+        "gwa.key",
+        "gwa-chain.pem",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    // the independent check: OpenSSL accepts the gateway certificate under the root
+    let verify = Command::new("openssl")
+        .args(["verify", "-x509_strict", "-CAfile"])
+        .arg(dir.join("root-ca.pem"))
+        .arg("-untrusted")
+        .arg(dir.join("sub-ca.pem"))
+        .arg(dir.join("EDEV0000000002.pem"))
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{verify:?}");
+    // an unknown curve is a usage error
+    assert_eq!(
+        tnc(&["pki", "dev", d, "--curve", "ed25519"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -55,6 +55,36 @@ pub enum Curve {
 }
 
 impl Curve {
+    /// Every curve of the profile.
+    pub const ALL: [Curve; 4] = [
+        Curve::P256,
+        Curve::P384,
+        Curve::BrainpoolP256r1,
+        Curve::BrainpoolP384r1,
+    ];
+
+    /// The curve's usual name (`P-256`, `P-384`, `brainpoolP256r1`, `brainpoolP384r1`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Curve::P256 => "P-256",
+            Curve::P384 => "P-384",
+            Curve::BrainpoolP256r1 => "brainpoolP256r1",
+            Curve::BrainpoolP384r1 => "brainpoolP384r1",
+        }
+    }
+
+    /// The curve named `s` (case-insensitive; `-`/`_` ignored; also `secp256r1`,
+    /// `prime256v1`, `secp384r1`, `bp256`, `bp384`).
+    pub fn from_name(s: &str) -> Option<Curve> {
+        match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "p256" | "secp256r1" | "prime256v1" => Some(Curve::P256),
+            "p384" | "secp384r1" => Some(Curve::P384),
+            "bp256" | "brainpoolp256r1" => Some(Curve::BrainpoolP256r1),
+            "bp384" | "brainpoolp384r1" => Some(Curve::BrainpoolP384r1),
+            _ => None,
+        }
+    }
+
     /// DER of the curve's OBJECT IDENTIFIER (tag and length included).
     pub const fn oid_der(self) -> &'static [u8] {
         match self {
