@@ -698,8 +698,12 @@ pub async fn serve(cfg: Config) -> Result<()> {
         async move { serve_profiles(profile_listener, &tls, storage, metrics).await }
     });
     let http = tokio::spawn(api.serve(http_listener));
+    // Ctrl-C or SIGTERM (systemd's default stop signal)
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| GwaError::Invalid(format!("cannot watch for SIGTERM: {e}")))?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
         r = profiles => tracing::error!(result = ?r, "profile service stopped"),
         r = http => tracing::error!(result = ?r, "HTTP API stopped"),
     }

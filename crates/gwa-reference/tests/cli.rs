@@ -317,4 +317,27 @@ async fn binary_end_to_end() {
     );
     let o = gwa(d, &["stale", "--older-than", "soon"]);
     assert!(String::from_utf8(o.stderr).unwrap().contains("write e.g."));
+
+    // systemd stops the service with SIGTERM: the server shuts down cleanly, exit 0
+    let mut serve = _serve;
+    let pid = serve.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = serve.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve ignored SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
 }

@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
 use std::sync::Arc;
+use tokio::signal::unix::SignalKind;
 
 use clap::{Parser, Subcommand};
 use smgw_reference::config::Config;
@@ -105,8 +107,17 @@ fn run(cmd: Cmd, cfg: Config) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 if let Some(a) = d.bind_wakeup().await? {
                     tracing::info!(%a, "wake-up listener (UDP)");
                 }
+                // Ctrl-C or SIGTERM (systemd's default stop signal)
                 let stop = async {
-                    let _ = tokio::signal::ctrl_c().await;
+                    match tokio::signal::unix::signal(SignalKind::terminate()) {
+                        Ok(mut term) => tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = term.recv() => {}
+                        },
+                        Err(_) => {
+                            let _ = tokio::signal::ctrl_c().await;
+                        }
+                    }
                 };
                 d.run(stop, None).await?;
                 Ok::<_, Box<dyn std::error::Error>>(ExitCode::SUCCESS)
