@@ -142,6 +142,7 @@ struct GwaDriver {
     tncs: Option<Tncs>,
     gateway: Option<String>,
     tls: Option<String>,
+    peer_addr: Option<String>,
     started_ms: i64,
     started: Option<Instant>,
     log: Vec<LogEntry>,
@@ -157,6 +158,7 @@ impl GwaDriver {
             tncs: None,
             gateway: None,
             tls: None,
+            peer_addr: None,
             started_ms: 0,
             started: None,
             log: Vec::new(),
@@ -222,7 +224,7 @@ impl GwaDriver {
             vendor: rec.vendor,
             product: rec.product.product,
             firmware: rec.product.version,
-            peer_addr: None,
+            peer_addr: self.peer_addr.clone(),
             tls: self.tls.clone(),
             log,
         };
@@ -260,6 +262,7 @@ impl PbDriver for GwaDriver {
             ),
         ));
         self.tls = Some(tls);
+        self.peer_addr = info.peer_addr.map(|a| a.to_string());
         self.gateway = Some(id.clone());
         // the gateway row (created on first contact, last seen) is written with the
         // assessment, in the same transaction: one commit per connection

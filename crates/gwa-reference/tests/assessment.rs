@@ -76,6 +76,15 @@ async fn must_show_cases() {
         let a = last(&r, &ids[i]);
         assert_eq!(a.data.verdict, Verdict::Trusted);
         assert_eq!(a.data.recommendation, "allow");
+        // the gateway's TCP address is stored with the assessment
+        assert!(
+            a.data
+                .peer_addr
+                .as_deref()
+                .is_some_and(|p| p.starts_with("127.0.0.1:")),
+            "{:?}",
+            a.data.peer_addr
+        );
         assert_eq!(
             a.data.vendor.as_deref(),
             Some(if pen == ACME_PEN { "ACME" } else { "Zeta" })

@@ -118,6 +118,9 @@ pub struct ConnectionInfo {
     pub peer_chain: Vec<Vec<u8>>,
     /// The connection's channel binding.
     pub channel_binding: ChannelBinding,
+    /// The peer's TCP address, when the connection came through a socket (set by the tokio
+    /// adapters in [`net`](crate::net); `None` for in-memory connections).
+    pub peer_addr: Option<std::net::SocketAddr>,
 }
 
 impl ConnectionInfo {
@@ -146,6 +149,7 @@ impl ConnectionInfo {
             peer,
             peer_chain,
             channel_binding: crate::binding::channel_binding(conn)?,
+            peer_addr: None,
         })
     }
 }

@@ -283,6 +283,7 @@ impl Client {
             .await
             .map_err(|_| Error::Timeout("TCP connect"))??;
         tcp.set_nodelay(true)?;
+        let peer_addr = tcp.peer_addr().ok();
         let connector = tokio_rustls::TlsConnector::from(self.config.clone());
         let mut tls = tokio::time::timeout(
             self.timeouts.handshake,
@@ -290,7 +291,8 @@ impl Client {
         )
         .await
         .map_err(|_| Error::Timeout("TLS handshake"))??;
-        let info = ConnectionInfo::from_connection(tls.get_ref().1)?;
+        let mut info = ConnectionInfo::from_connection(tls.get_ref().1)?;
+        info.peer_addr = peer_addr;
         let session = Session::new(self.session.clone(), Instant::now());
         run_session(&mut tls, session, driver, info, self.timeouts.idle).await
     }
@@ -447,10 +449,12 @@ async fn serve_one(
     driver: &mut dyn PbDriver,
 ) -> Result<Outcome, Error> {
     tcp.set_nodelay(true)?;
+    let peer_addr = tcp.peer_addr().ok();
     let mut tls = tokio::time::timeout(t.handshake, acceptor.accept(tcp))
         .await
         .map_err(|_| Error::Timeout("TLS handshake"))??;
-    let info = ConnectionInfo::from_connection(tls.get_ref().1)?;
+    let mut info = ConnectionInfo::from_connection(tls.get_ref().1)?;
+    info.peer_addr = peer_addr;
     let session = Session::new(cfg, Instant::now());
     run_session(&mut tls, session, driver, info, t.idle).await
 }
