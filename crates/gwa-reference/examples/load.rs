@@ -1,32 +1,46 @@
 //! Load test of the GWA (loopback only, bounded in count and time).
 //!
-//! Starts `gwa-reference serve` as a child process with a fresh database, a development PKI
-//! and one manufacturer's reference values, then runs N concurrent simulated gateways (TNCC
+//! Starts `gwa-reference serve` as child process(es) with a fresh database, a development PKI
+//! and one manufacturer's reference values (set up with the program's own CLI: `init`,
+//! `manufacturer add`, `reference import`), then runs N concurrent simulated gateways (TNCC
 //! with an OS and a PTS collector over PT-TLS, BSI profile) doing full assessments until the
 //! count or the time budget is reached. Reports assessments/s, the server's CPU time per
-//! assessment (from /proc/PID/stat, server process only) and the client-side p50/p99
-//! latency of a whole assessment (TCP connect to close).
+//! assessment (from /proc/PID/stat: the sum over all GWA processes; HAProxy's and the
+//! PostgreSQL server's CPU separately), the client-side p50/p99 latency of a whole assessment
+//! (TCP connect to close) and the load average.
 //!
 //! ```text
 //! cargo build --release -p gwa-reference --bin gwa-reference --example load
 //! target/release/examples/load [--curve p256|bp256] [--gateways 16] [--count 1000] [--secs 60]
 //!                              [--bin target/release/gwa-reference] [--tls12]
+//!                              [--database postgres://USER:PASS@127.0.0.1:PORT/postgres]
+//!                              [--instances N] [--target HOST:PORT]
 //! ```
+//!
+//! * `--database`: default a fresh SQLite file; a `postgres://` URL is an admin URL of a
+//!   cluster in which a fresh database `load_PID_N` is created (and dropped afterwards), e.g.
+//!   the one `scripts/pg-cluster start` prints. PostgreSQL CPU = the postmaster (with its
+//!   reaped children) plus its live children (the backends), found through `pg_backend_pid()`
+//!   of this database, so only a server on this machine is measured.
+//! * `--instances N`: N > 1 starts N `serve` processes on the same database and HAProxy
+//!   (Debian package; TCP mode, round robin, health checks on /healthz) in front of them;
+//!   the gateways connect to HAProxy.
+//! * `--target`: connect the gateways to this address instead (e.g. a balancer started by hand).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/fleet_common/mod.rs"]
+mod fleet_common;
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use gwa_reference::storage::{Manufacturer, SqliteStorage, Storage};
-use sha2::Digest;
+use fleet_common::*;
 use smgw_gwa_admin::{Curve as AdminCurve, PrivateKey};
 use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
 use tnc_ift_tls_bsi::profile::{Profile, TlsSettings};
@@ -41,22 +55,12 @@ fn arg(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
-/// utime + stime of a process, in seconds.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // fields after the ")" of the command name; utime and stime are fields 14 and 15
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let f: Vec<&str> = rest.split(' ').collect();
-    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
-    // SC_CLK_TCK is 100 on Linux
-    ticks / 100.0
-}
-
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+/// The 1-minute load average.
+fn loadavg() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
 }
 
 fn main() {
@@ -69,46 +73,28 @@ fn main() {
     let secs: u64 = arg("--secs", "60").parse().unwrap();
     let bin = PathBuf::from(arg("--bin", "target/release/gwa-reference"));
     let tls12_only = std::env::args().any(|a| a == "--tls12");
+    let database = arg("--database", "");
+    let instances: usize = arg("--instances", "1").parse().unwrap();
+    assert!(instances >= 1, "--instances must be at least 1");
+    let target_arg = arg("--target", "");
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let db = if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        Db::create_postgres(&database, "load").unwrap_or_else(|e| panic!("{e}"))
+    } else if database.is_empty() {
+        Db::Sqlite(d.join("gwa.sqlite"))
+    } else {
+        Db::Sqlite(PathBuf::from(&database))
+    };
     let pki = DevPki::generate(&DevPkiOptions::with_curve(curve, gateways)).unwrap();
     pki.write_pem(&d.join("pki")).unwrap();
-    let (pt, prof, http) = (free_port(), free_port(), free_port());
-    std::fs::write(
-        d.join("gwa.toml"),
-        format!(
-            "database = \"gwa.sqlite\"\n[listen]\npt_tls = \"{pt}\"\nprofile = \"{prof}\"\nhttp = \"{http}\"\n\
-             [tls]\ncertificate = \"pki/gwa-chain.pem\"\nprivate_key = \"pki/gwa.key\"\ntrust_anchors = \"pki/root-ca.pem\"\n"
-        ),
-    )
-    .unwrap();
-    // database with one manufacturer and its reference values
-    let files = firmware_files("load");
-    {
-        let s = SqliteStorage::open(&d.join("gwa.sqlite")).unwrap();
-        s.init().unwrap();
-        let key = PrivateKey::generate(AdminCurve::P256).unwrap();
-        s.add_manufacturer(&Manufacturer {
-            name: "ACME".into(),
-            pen: ACME_PEN,
-            public_key_pem: key.public_key().to_spki_pem().unwrap(),
-            added_ms: 1,
-        })
-        .unwrap();
-        let mut obj = serde_json::Map::new();
-        for (p, c) in &files {
-            obj.insert(p.clone(), hex::encode(sha2::Sha256::digest(c)).into());
-        }
-        let text = serde_json::to_string(&serde_json::json!({
-            "format": 1, "vendor": "ACME", "vendor_pen": ACME_PEN, "product": "SMGW-X",
-            "firmware_version": "2.1.0", "algorithm": "sha256", "files": obj,
-        }))
-        .unwrap();
-        std::fs::write(d.join("m.json"), &text).unwrap();
-        std::fs::write(d.join("m.json.sig"), key.sign(text.as_bytes()).unwrap()).unwrap();
-        gwa_reference::manifest::import(&s, &d.join("m.json"), 1).unwrap();
-    }
+    let ports: Vec<Ports> = (0..instances).map(|_| Ports::free()).collect();
+    let cfgs: Vec<PathBuf> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| write_gwa_config(d, &format!("gwa{}", i + 1), &db, p, 2 * 24 * 3600))
+        .collect();
     std::fs::write(
         d.join("wakeup.key"),
         PrivateKey::generate(AdminCurve::P256)
@@ -117,32 +103,44 @@ fn main() {
             .unwrap(),
     )
     .unwrap();
+    // database with one manufacturer and its reference values, through the program's CLI
+    let out = gwa_ok(&bin, &cfgs[0], &["init"]);
+    assert!(out.contains("schema version"), "{out}");
+    let files = firmware_files("load");
+    import_reference_cli(&bin, &cfgs[0], d, "ACME", ACME_PEN, "2.1.0", &files);
 
-    let mut child = Command::new(&bin)
-        .arg("--config")
-        .arg(d.join("gwa.toml"))
-        .arg("serve")
-        .env("GWA_LOG", "warn")
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot start {} ({e}); build it with cargo build --release",
-                bin.display()
-            )
-        });
-    let pid = child.id();
+    let mut servers: Vec<Proc> = Vec::new();
+    for (i, cfg) in cfgs.iter().enumerate() {
+        let log = d.join(format!("gwa{}.log", i + 1));
+        let mut p = start_serve(&bin, cfg, &format!("gwa{}", i + 1), &log);
+        wait_listening(ports[i].http, &mut p, Duration::from_secs(20), &log);
+        wait_listening(ports[i].pt_tls, &mut p, Duration::from_secs(5), &log);
+        servers.push(p);
+    }
+    let mut haproxy = None;
+    let mut target = ports[0].pt_tls;
+    if instances > 1 {
+        let hp = haproxy_bin().expect("--instances > 1 needs haproxy (apt-get install haproxy)");
+        let lb = Balancer::free();
+        haproxy = Some(lb.start(&hp, d, &ports));
+        let want: Vec<(String, &str)> =
+            (1..=instances).map(|i| (format!("gwa{i}"), "UP")).collect();
+        let want: Vec<(&str, &str)> = want.iter().map(|(a, b)| (a.as_str(), *b)).collect();
+        lb.wait_states("gwa_pt_tls", &want, Duration::from_secs(10));
+        target = lb.pt_tls;
+    }
+    if !target_arg.is_empty() {
+        target = target_arg.parse::<SocketAddr>().unwrap();
+    }
+    let gwa_pids: Vec<u32> = servers.iter().map(Proc::pid).collect();
+    let haproxy_pid = haproxy.as_ref().map(Proc::pid);
+    let postmaster = db.server_pids().first().copied();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let result = rt.block_on(async move {
-        for _ in 0..400 {
-            if tokio::net::TcpStream::connect(http).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
         let groups = match curve {
             Curve::P256 => vec![0x0017],
             _ => vec![provider::BRAINPOOL_P256R1, provider::BRAINPOOL_P256R1_TLS13],
@@ -151,7 +149,10 @@ fn main() {
         let files = Arc::new(files);
         let done = Arc::new(AtomicUsize::new(0));
         let deadline = Instant::now() + Duration::from_secs(secs);
-        let cpu0 = cpu_secs(pid);
+        let gwa_cpu = || gwa_pids.iter().map(|p| cpu_secs(*p)).sum::<f64>();
+        let hp_cpu = || haproxy_pid.map_or(0.0, cpu_secs);
+        let pg_snap = || postmaster.map(postgres_cpu_snapshot).unwrap_or_default();
+        let (cpu0, hp0, pg0) = (gwa_cpu(), hp_cpu(), pg_snap());
         let t0 = Instant::now();
         let mut tasks = Vec::new();
         for g in 0..gateways {
@@ -177,7 +178,7 @@ fn main() {
                     let mut drv =
                         TnccDriver::new(GatewaySpec::new(ACME_PEN, "SMGW-X", "2.1.0", &files));
                     let t = Instant::now();
-                    let out = client.run(pt, &mut drv).await.unwrap();
+                    let out = client.run(target, &mut drv).await.unwrap();
                     lat.push(t.elapsed());
                     version.get_or_insert((out.info.tls_version, out.info.group));
                     let dec = drv.decision.lock().unwrap().clone().unwrap();
@@ -194,15 +195,18 @@ fn main() {
             version = version.or(v);
         }
         let wall = t0.elapsed();
-        // let the server finish writing the last results
+        let load = loadavg();
+        // let the servers finish writing the last results
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let cpu = cpu_secs(pid) - cpu0;
-        (lat, wall, cpu, version)
+        let cpu = gwa_cpu() - cpu0;
+        let hp = hp_cpu() - hp0;
+        let pg = snapshot_delta(&pg0, &pg_snap());
+        (lat, wall, cpu, hp, pg, load, version)
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(haproxy);
+    drop(servers);
 
-    let (mut lat, wall, cpu, version) = result;
+    let (mut lat, wall, cpu, hp, pg, load, version) = result;
     lat.sort();
     let n = lat.len();
     let pct = |p: f64| {
@@ -210,18 +214,35 @@ fn main() {
             .saturating_sub(1)
             .min(n - 1)]
     };
-    let s = SqliteStorage::open(&d.join("gwa.sqlite")).unwrap();
-    let stored: u64 = s.verdict_counts().unwrap().iter().map(|c| c.1).sum();
+    let stored = db.count("SELECT count(*) FROM assessments");
+    let per = |s: f64| s * 1000.0 / n as f64;
     println!(
         "curve {:?}  gateways {gateways}  assessments {n} (stored {stored})  wall {:.2}s  {:.1} assessments/s  \
-         server CPU {:.2}s = {:.2} ms/assessment  latency p50 {:.1} ms  p99 {:.1} ms  tls {:?}",
+         server CPU {:.2}s = {:.2} ms/assessment  latency p50 {:.1} ms  p99 {:.1} ms  tls {:?}  \
+         database {}  instances {instances}{}  db CPU {} ms/assessment  haproxy CPU {} ms/assessment  load average {load:.2}",
         curve,
         wall.as_secs_f64(),
         n as f64 / wall.as_secs_f64(),
         cpu,
-        cpu * 1000.0 / n as f64,
+        per(cpu),
         pct(0.50).as_secs_f64() * 1000.0,
         pct(0.99).as_secs_f64() * 1000.0,
-        version
+        version,
+        db.kind(),
+        if instances > 1 { " (HAProxy)" } else { "" },
+        if db.is_postgres() {
+            if postmaster.is_some() {
+                format!("{:.2}", per(pg))
+            } else {
+                "n/a".into()
+            }
+        } else {
+            "in-process".into()
+        },
+        if instances > 1 {
+            format!("{:.3}", per(hp))
+        } else {
+            "-".into()
+        },
     );
 }
