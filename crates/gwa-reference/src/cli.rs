@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use smgw_gwa_admin::{Curve, PrivateKey, PublicKey, TncProfile};
 
 use crate::config::{Config, TlsProfile};
-use crate::storage::{GatewayRecord, Manufacturer, SqliteStorage, Storage};
+use crate::storage::{Database, GatewayRecord, Manufacturer, Storage};
 use crate::time::{now_ms, parse_duration, rfc3339};
 use crate::{GwaError, Result};
 
@@ -161,11 +161,13 @@ pub enum GatewayCmd {
 }
 
 /// Opens the configured database (must be initialised).
-pub fn open_storage(cfg: &Config) -> Result<SqliteStorage> {
-    if !cfg.database.exists() {
-        return Err(GwaError::NotInitialised(cfg.database.display().to_string()));
+pub fn open_storage(cfg: &Config) -> Result<Arc<dyn Storage>> {
+    if let Database::Sqlite(path) = &cfg.database
+        && !path.exists()
+    {
+        return Err(GwaError::NotInitialised(path.display().to_string()));
     }
-    let s = SqliteStorage::open(&cfg.database)?;
+    let s = cfg.database.open(cfg.limits.database_pool_size)?;
     s.check_schema()?;
     Ok(s)
 }
@@ -247,7 +249,7 @@ pub fn run(cli: &Cli) -> Result<String> {
         }
         Command::Reference(ReferenceCmd::Import { file }) => {
             let s = open_storage(&cfg)?;
-            let i = crate::manifest::import(&s, file, now_ms())?;
+            let i = crate::manifest::import(s.as_ref(), file, now_ms())?;
             Ok(format!(
                 "imported {} reference value(s) for {} {} firmware {} ({}), manifest sha256 {}",
                 i.set.files.len(),
@@ -299,7 +301,7 @@ pub fn run(cli: &Cli) -> Result<String> {
             Ok(format!("gateway {id}: wake-ups go to {addr}"))
         }
         Command::Gateway(GatewayCmd::Wake { id, addr }) => {
-            let s: Arc<dyn Storage> = Arc::new(open_storage(&cfg)?);
+            let s = open_storage(&cfg)?;
             let key = wakeup_key(&cfg)?;
             let addr = match addr {
                 Some(a) => *a,
@@ -474,12 +476,12 @@ pub fn run(cli: &Cli) -> Result<String> {
 }
 
 fn init(cfg: &Config) -> Result<String> {
-    if let Some(dir) = cfg.database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| GwaError::io(dir, e))?;
-    }
-    let s = SqliteStorage::open(&cfg.database)?;
+    let s = cfg.database.open(1)?;
     let v = s.init()?;
-    let mut o = format!("database {} at schema version {v}", cfg.database.display());
+    let mut o = format!(
+        "database {} at schema version {v}",
+        cfg.database.display_name()
+    );
     if cfg.wakeup.signing_key.exists() {
         wakeup_key(cfg)?;
         o.push_str(&format!(
@@ -539,7 +541,7 @@ pub fn doctor_report(cfg: &Config) -> (String, usize) {
             .map(|s| {
                 format!(
                     "{} (schema {})",
-                    cfg.database.display(),
+                    cfg.database.display_name(),
                     s.check_schema().unwrap_or(0)
                 )
             })
@@ -643,10 +645,10 @@ pub async fn serve(cfg: Config) -> Result<()> {
     use crate::server::{Gwa, serve_profiles};
     use tnc_ift_tls_bsi::net::{Server, Timeouts};
 
-    let storage: Arc<dyn Storage> = Arc::new(open_storage(&cfg)?);
+    let storage = open_storage(&cfg)?;
     let tls = load_tls(&cfg)?;
+    // counters count this process's work; fleet-wide numbers come from the database
     let metrics = Arc::new(Metrics::new());
-    metrics.seed_verdicts(&storage.verdict_counts()?);
     let extra = match &cfg.tnc_config {
         Some(path) => {
             tnc_imv_api::c_abi::load_from_tnc_config(path).map_err(|e| GwaError::Config {

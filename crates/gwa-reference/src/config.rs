@@ -3,7 +3,7 @@
 //! `GWA_LISTEN_PROFILE`, `GWA_LISTEN_HTTP`).
 //!
 //! ```toml
-//! database = "gwa.sqlite"
+//! database = "gwa.sqlite"     # or "postgres://gwa:PASSWORD@db.example:5432/gwa" (several instances)
 //!
 //! [listen]
 //! pt_tls = "127.0.0.1:2710"   # PT-TLS (IANA port 271 in production)
@@ -34,14 +34,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::storage::Database;
 use crate::{GwaError, Result};
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// SQLite database file.
-    pub database: PathBuf,
+    /// Where the data lives: a SQLite file (default `gwa.sqlite`) or a `postgres://` URL
+    /// shared by several instances.
+    pub database: Database,
     /// Listening addresses.
     pub listen: Listen,
     /// TLS material.
@@ -147,12 +149,14 @@ pub struct Limits {
     pub handshake_timeout_secs: u64,
     /// Seconds for a whole assessment.
     pub assessment_timeout_secs: u64,
+    /// PostgreSQL connections of this instance (the pool's upper bound).
+    pub database_pool_size: usize,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            database: "gwa.sqlite".into(),
+            database: Database::from("gwa.sqlite"),
             listen: Listen::default(),
             tls: Tls::default(),
             wakeup: Wakeup::default(),
@@ -213,6 +217,7 @@ impl Default for Limits {
             max_connections: 1024,
             handshake_timeout_secs: 10,
             assessment_timeout_secs: 60,
+            database_pool_size: 16,
         }
     }
 }
@@ -256,7 +261,7 @@ impl Config {
     /// Applies the `GWA_*` overrides read through `get`.
     pub fn apply_env(&mut self, path: &Path, get: impl Fn(&str) -> Option<String>) -> Result<()> {
         if let Some(v) = get("GWA_DATABASE") {
-            self.database = v.into();
+            self.database = Database::from(v);
         }
         for (var, slot) in [
             ("GWA_LISTEN_PT_TLS", &mut self.listen.pt_tls),
@@ -277,8 +282,8 @@ impl Config {
 
     /// Makes every relative path relative to `base`.
     pub fn resolve(&mut self, base: &Path) {
+        self.database.resolve(base);
         for p in [
-            &mut self.database,
             &mut self.tls.certificate,
             &mut self.tls.private_key,
             &mut self.tls.trust_anchors,
@@ -306,7 +311,7 @@ mod tests {
             "database = \"x.db\"\n[policy]\nforbid_forwarding = false\n",
         )
         .unwrap();
-        assert_eq!(c.database, PathBuf::from("x.db"));
+        assert_eq!(c.database, Database::Sqlite(PathBuf::from("x.db")));
         assert!(!c.policy.forbid_forwarding);
         assert!(c.policy.require_channel_binding);
         c.apply_env(Path::new("g.toml"), |k| {
@@ -320,7 +325,36 @@ mod tests {
                 .is_err()
         );
         c.resolve(Path::new("/etc/gwa"));
-        assert_eq!(c.database, PathBuf::from("/etc/gwa/x.db"));
+        assert_eq!(c.database, Database::Sqlite(PathBuf::from("/etc/gwa/x.db")));
+    }
+
+    #[test]
+    fn postgres_urls_select_postgres_and_stay_unresolved() {
+        let mut c = Config::parse(
+            Path::new("g.toml"),
+            "database = \"postgres://gwa:pw@127.0.0.1:5432/gwa\"\n[limits]\ndatabase_pool_size = 4\n",
+        )
+        .unwrap();
+        c.resolve(Path::new("/etc/gwa"));
+        assert_eq!(
+            c.database,
+            Database::Postgres("postgres://gwa:pw@127.0.0.1:5432/gwa".into())
+        );
+        assert_eq!(
+            c.database.display_name(),
+            "postgres://gwa:***@127.0.0.1:5432/gwa"
+        );
+        assert_eq!(c.limits.database_pool_size, 4);
+        c.apply_env(Path::new("g.toml"), |k| {
+            (k == "GWA_DATABASE").then(|| "postgresql://other@db/x".into())
+        })
+        .unwrap();
+        assert!(matches!(c.database, Database::Postgres(ref u) if u == "postgresql://other@db/x"));
+        c.apply_env(Path::new("g.toml"), |k| {
+            (k == "GWA_DATABASE").then(|| "local.sqlite".into())
+        })
+        .unwrap();
+        assert!(matches!(c.database, Database::Sqlite(_)));
     }
 
     #[test]

@@ -9,6 +9,12 @@ pub enum GwaError {
     /// The database failed.
     #[error("database error: {0}; check the path and permissions, or run `gwa-reference doctor`")]
     Db(#[from] rusqlite::Error),
+    /// The PostgreSQL database failed (connection, statement or transaction).
+    #[error("PostgreSQL error: {0}; check the database URL, the server and the role's rights")]
+    Postgres(String),
+    /// A stored value could not be decoded (the database was changed outside the program).
+    #[error("database holds an unexpected value: {0}")]
+    BadStoredValue(String),
     /// The database schema is newer than this program.
     #[error(
         "database schema version {found} is newer than this program's {supported}; upgrade gwa-reference"

@@ -127,11 +127,11 @@ impl Api {
                 ["metrics"] => {
                     let before = crate::time::now_ms()
                         - i64::try_from(self.stale_after.as_millis()).unwrap_or(i64::MAX);
-                    let stale = self.storage.stale(before)?.len() as u64;
+                    let fleet = self.storage.fleet_counts(before)?;
                     Response {
                         status: 200,
                         content_type: "text/plain; version=0.0.4",
-                        body: self.metrics.render(stale),
+                        body: self.metrics.render(&fleet),
                     }
                 }
                 ["api", "gateways"] => json(&self.storage.gateways()?),

@@ -12,7 +12,9 @@
 //!   measurements against manufacturer reference values, relay detection by channel binding);
 //! * [`storage`]: the data model (gateways, assessments, logbook, manufacturers, reference
 //!   values, TNC profiles) behind the [`Storage`](storage::Storage) trait, with the embedded
-//!   SQLite backend [`SqliteStorage`](storage::SqliteStorage) (schema migrations embedded);
+//!   SQLite backend [`SqliteStorage`](storage::SqliteStorage) and, for several instances on
+//!   one database, [`PgStorage`](storage::PgStorage) (PostgreSQL; schema migrations of both
+//!   embedded; `database = "postgres://…"` selects it, docs/DEPLOYMENT.md);
 //! * [`manifest`]: signed manufacturer manifests of reference values (`reference import`);
 //! * [`http`] and [`metrics`]: the read-only JSON API and Prometheus metrics;
 //! * [`config`] and [`cli`]: the TOML configuration and the command line of the binary

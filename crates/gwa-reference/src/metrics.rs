@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use crate::storage::Verdict;
+use crate::storage::{FleetCounts, Verdict};
 
 /// Upper bounds (seconds) of the assessment duration histogram.
 pub const DURATION_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -34,13 +34,6 @@ impl Metrics {
     /// Fresh counters.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Seeds the verdict counters (e.g. from the database at start-up).
-    pub fn seed_verdicts(&self, counts: &[(Verdict, u64)]) {
-        for (v, n) in counts {
-            self.verdicts[idx(*v)].store(*n, Ordering::Relaxed);
-        }
     }
 
     /// Counts a stored assessment and its duration.
@@ -89,12 +82,13 @@ impl Metrics {
         self.wakeups_sent.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The exposition text; `stale` is the current number of stale gateways.
-    pub fn render(&self, stale: u64) -> String {
+    /// The exposition text. The counters are this process's (in a fleet, sum them over the
+    /// instances); `fleet` are the shared database's numbers, the same on every instance.
+    pub fn render(&self, fleet: &FleetCounts) -> String {
         let mut o = String::with_capacity(2048);
         let _ = writeln!(
             o,
-            "# HELP gwa_assessments_total Stored assessments by verdict."
+            "# HELP gwa_assessments_total Assessments stored by this instance, by verdict."
         );
         let _ = writeln!(o, "# TYPE gwa_assessments_total counter");
         for v in Verdict::ALL {
@@ -136,9 +130,21 @@ impl Metrics {
             ),
             (
                 "gwa_stale_gateways",
-                "Gateways not assessed within the stale period.",
+                "Gateways not assessed within the stale period (database).",
                 "gauge",
-                stale.to_string(),
+                fleet.stale.to_string(),
+            ),
+            (
+                "gwa_gateways",
+                "Gateways known to the database.",
+                "gauge",
+                fleet.gateways.to_string(),
+            ),
+            (
+                "gwa_database_wakeups",
+                "Wake-ups logged in the database by any instance or the CLI.",
+                "gauge",
+                fleet.wakeups.to_string(),
             ),
             (
                 "gwa_tls_failures_total",
@@ -154,7 +160,7 @@ impl Metrics {
             ),
             (
                 "gwa_wakeups_sent_total",
-                "Wake-up datagrams sent.",
+                "Wake-up datagrams sent by this instance.",
                 "counter",
                 self.wakeups_sent.load(Ordering::Relaxed).to_string(),
             ),
@@ -162,6 +168,19 @@ impl Metrics {
             let _ = writeln!(o, "# HELP {name} {help}");
             let _ = writeln!(o, "# TYPE {name} {kind}");
             let _ = writeln!(o, "{name} {value}");
+        }
+        let _ = writeln!(
+            o,
+            "# HELP gwa_gateways_by_last_verdict Gateways by the verdict of their last assessment (database)."
+        );
+        let _ = writeln!(o, "# TYPE gwa_gateways_by_last_verdict gauge");
+        for v in Verdict::ALL {
+            let n = fleet
+                .by_last_verdict
+                .iter()
+                .find(|(x, _)| *x == v)
+                .map_or(0, |(_, n)| *n);
+            let _ = writeln!(o, "gwa_gateways_by_last_verdict{{verdict=\"{v}\"}} {n}");
         }
         o
     }
@@ -176,12 +195,21 @@ mod tests {
         let m = Metrics::new();
         m.assessment(Verdict::Trusted, std::time::Duration::from_millis(3));
         m.assessment(Verdict::NotTrusted, std::time::Duration::from_millis(30));
-        let t = m.render(2);
+        let t = m.render(&FleetCounts {
+            gateways: 5,
+            stale: 2,
+            by_last_verdict: vec![(Verdict::Trusted, 3)],
+            wakeups: 7,
+        });
         assert!(t.contains("gwa_assessments_total{verdict=\"trusted\"} 1"));
         assert!(t.contains("gwa_assessments_total{verdict=\"not_trusted\"} 1"));
         assert!(t.contains("gwa_assessment_duration_seconds_bucket{le=\"0.005\"} 1"));
         assert!(t.contains("gwa_assessment_duration_seconds_bucket{le=\"0.05\"} 2"));
         assert!(t.contains("gwa_assessment_duration_seconds_count 2"));
         assert!(t.contains("gwa_stale_gateways 2"));
+        assert!(t.contains("gwa_gateways 5"));
+        assert!(t.contains("gwa_database_wakeups 7"));
+        assert!(t.contains("gwa_gateways_by_last_verdict{verdict=\"trusted\"} 3"));
+        assert!(t.contains("gwa_gateways_by_last_verdict{verdict=\"error\"} 0"));
     }
 }

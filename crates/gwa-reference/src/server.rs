@@ -143,6 +143,7 @@ struct GwaDriver {
     gateway: Option<String>,
     tls: Option<String>,
     peer_addr: Option<String>,
+    connection_id: Option<String>,
     started_ms: i64,
     started: Option<Instant>,
     log: Vec<LogEntry>,
@@ -159,6 +160,7 @@ impl GwaDriver {
             gateway: None,
             tls: None,
             peer_addr: None,
+            connection_id: None,
             started_ms: 0,
             started: None,
             log: Vec::new(),
@@ -212,6 +214,8 @@ impl GwaDriver {
             format!("{verdict} ({recommendation} / {evaluation})"),
         ));
         let a = NewAssessment {
+            uid: crate::storage::new_uid(),
+            connection_id: self.connection_id.clone(),
             gateway_id: gateway.clone(),
             started_ms: self.started_ms,
             finished_ms: crate::time::now_ms(),
@@ -263,6 +267,7 @@ impl PbDriver for GwaDriver {
         ));
         self.tls = Some(tls);
         self.peer_addr = info.peer_addr.map(|a| a.to_string());
+        self.connection_id = Some(crate::storage::connection_id(&info.channel_binding.data));
         self.gateway = Some(id.clone());
         // the gateway row (created on first contact, last seen) is written with the
         // assessment, in the same transaction: one commit per connection

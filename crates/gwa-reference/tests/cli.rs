@@ -109,7 +109,10 @@ async fn binary_end_to_end() {
 
     let out = ok(d, &["init"]);
     assert!(
-        out.contains("schema version 1") && out.contains("created"),
+        out.contains(&format!(
+            "schema version {}",
+            gwa_reference::storage::SCHEMA_VERSION
+        )) && out.contains("created"),
         "{out}"
     );
     assert!(ok(d, &["init"]).contains("kept"));

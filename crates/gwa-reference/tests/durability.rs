@@ -74,6 +74,9 @@ impl Storage for Flaky {
     fn verdict_counts(&self) -> Result<Vec<(Verdict, u64)>> {
         self.inner.verdict_counts()
     }
+    fn fleet_counts(&self, before: i64) -> Result<FleetCounts> {
+        self.inner.fleet_counts(before)
+    }
     fn add_manufacturer(&self, m: &Manufacturer) -> Result<()> {
         self.inner.add_manufacturer(m)
     }

@@ -95,9 +95,20 @@ fn two_vendors_side_by_side() {
             .vendor,
         "Zeta"
     );
-    // the same version again is refused
+    // the same manifest again (a retried import) is a no-op with the same id
+    assert_eq!(
+        manifest::import(&db, &a, 12).unwrap().firmware_id,
+        ia.firmware_id
+    );
+    // another signed manifest for an imported version is refused
+    let a2 = write_signed(
+        dir.path(),
+        "a2.json",
+        &manifest_text("ACME", 4711, "2.1.0", &D.replace('a', "b")),
+        &acme,
+    );
     assert!(matches!(
-        manifest::import(&db, &a, 12),
+        manifest::import(&db, &a2, 13),
         Err(GwaError::Conflict(_))
     ));
 }

@@ -1,20 +1,117 @@
 //! The GWA's data model behind the [`Storage`] trait: gateways, assessments with their
 //! logbook, manufacturer keys, reference values and TNC profiles. [`SqliteStorage`] is the
-//! embedded default; the trait is synchronous and object-safe so that a PostgreSQL backend can
-//! follow (the server calls it from blocking tasks).
+//! embedded default for one GWA process; [`PgStorage`] keeps the same data model in PostgreSQL
+//! so that several GWA instances can share one database ([`Database`] selects the backend from
+//! the configured `database` string). The trait is synchronous and object-safe; the server calls
+//! it from blocking tasks.
 //!
-//! Durability rule: [`Storage::record_assessment`] returns only after the assessment, its
-//! logbook entries and the gateway's summary are committed in one transaction; the server sends
-//! the result to the gateway after that.
+//! Rules every backend keeps:
+//! * Durability: [`Storage::record_assessment`] returns only after the assessment, its logbook
+//!   entries and the gateway's summary are committed in one transaction; the server sends the
+//!   result to the gateway after that.
+//! * Idempotency: an assessment carries a unique [`NewAssessment::uid`]; recording it again
+//!   (a retry after a lost acknowledgement) returns the stored row instead of a second one.
+//!   Re-importing the same manifest, re-registering the same manufacturer key and re-setting the
+//!   same profile revision are no-ops as well.
+//! * Concurrency: when two instances assess one gateway at once, the gateway's summary ends up
+//!   describing the newest assessment by (`finished_ms`, id), whatever the commit order.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::{PG_SCHEMA_VERSION, PgStorage};
 pub use sqlite::{SCHEMA_VERSION, SqliteStorage};
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use smgw_gwa_admin::TncProfile;
 
-use crate::Result;
+use crate::{GwaError, Result};
+
+/// Where the data lives: the configured `database` string. A `postgres://` or `postgresql://`
+/// URL selects PostgreSQL; anything else is the path of a SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Database {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user:password@host:port/dbname`).
+    Postgres(String),
+}
+
+impl From<String> for Database {
+    fn from(s: String) -> Self {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Database::Postgres(s)
+        } else {
+            Database::Sqlite(s.into())
+        }
+    }
+}
+
+impl From<&str> for Database {
+    fn from(s: &str) -> Self {
+        Database::from(s.to_owned())
+    }
+}
+
+impl From<Database> for String {
+    fn from(d: Database) -> String {
+        match d {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Postgres(u) => u,
+        }
+    }
+}
+
+impl Database {
+    /// Makes a relative SQLite path relative to `base` (URLs stay as they are).
+    pub fn resolve(&mut self, base: &Path) {
+        if let Database::Sqlite(p) = self
+            && p.is_relative()
+        {
+            *p = base.join(&*p);
+        }
+    }
+
+    /// A name for messages: the path, or the URL without its password.
+    pub fn display_name(&self) -> String {
+        match self {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Postgres(u) => postgres::redact(u),
+        }
+    }
+
+    /// Opens the store (without creating or checking the schema). `pool_size` bounds the
+    /// PostgreSQL connections of this process; SQLite uses one connection.
+    pub fn open(&self, pool_size: usize) -> Result<Arc<dyn Storage>> {
+        Ok(match self {
+            Database::Sqlite(p) => {
+                if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| GwaError::io(dir, e))?;
+                }
+                Arc::new(SqliteStorage::open(p)?)
+            }
+            Database::Postgres(url) => Arc::new(PgStorage::connect(url, pool_size)?),
+        })
+    }
+}
+
+/// The connection id stored with an assessment: lowercase hex of SHA-256 over the TLS channel
+/// binding value. Gateway and GWA compute the same value for the same connection, so a gateway
+/// (or an auditor holding its log) can find the stored assessment its result came from.
+pub fn connection_id(channel_binding: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(channel_binding))
+}
+
+/// A fresh assessment uid (128 random bits, hex), the idempotency key of
+/// [`Storage::record_assessment`].
+pub fn new_uid() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
 
 /// The outcome of an assessment, as the GWA's other functions see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -164,6 +261,10 @@ pub struct MeasurementSummary {
 /// An assessment to store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAssessment {
+    /// Idempotency key (see [`new_uid`]): recording the same uid twice stores it once.
+    pub uid: String,
+    /// The TLS connection it came from (see [`connection_id`]), when known.
+    pub connection_id: Option<String>,
     /// Gateway id (from its certificate).
     pub gateway_id: String,
     /// Start (unix ms).
@@ -229,6 +330,21 @@ pub struct GatewayRecord {
     pub last_assessed_ms: Option<i64>,
     /// Verdict of the last assessment.
     pub last_verdict: Option<Verdict>,
+    /// Id of the assessment the summary (`last_*`, vendor, product, firmware) comes from.
+    pub last_assessment_id: Option<i64>,
+}
+
+/// Fleet-wide counts from the shared data (cheap enough for every metrics scrape).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetCounts {
+    /// Known gateways.
+    pub gateways: u64,
+    /// Gateways never assessed or last assessed before the given time.
+    pub stale: u64,
+    /// Gateways by the verdict of their last assessment.
+    pub by_last_verdict: Vec<(Verdict, u64)>,
+    /// Wake-ups logged by any instance or the CLI.
+    pub wakeups: u64,
 }
 
 /// Hash algorithm of reference values.
@@ -313,7 +429,8 @@ pub trait Storage: Send + Sync {
     fn gateways(&self) -> Result<Vec<GatewayRecord>>;
     /// Gateways never assessed or last assessed before `before_ms`.
     fn stale(&self, before_ms: i64) -> Result<Vec<GatewayRecord>>;
-    /// Sets (creates) a gateway's TNC profile; its revision must grow.
+    /// Sets (creates) a gateway's TNC profile; its revision must grow (the same revision with
+    /// the same content again is a no-op).
     fn set_profile(&self, id: &str, profile: &TncProfile, now_ms: i64) -> Result<()>;
     /// Sets a gateway's wake-up address (`host:port`).
     fn set_wake_addr(&self, id: &str, addr: &str, now_ms: i64) -> Result<()>;
@@ -330,14 +447,19 @@ pub trait Storage: Send + Sync {
     fn recent_log(&self, limit: u32) -> Result<Vec<LogRecord>>;
     /// Count of assessments per verdict.
     fn verdict_counts(&self) -> Result<Vec<(Verdict, u64)>>;
+    /// Fleet-wide counts; `stale_before_ms` as in [`Storage::stale`].
+    fn fleet_counts(&self, stale_before_ms: i64) -> Result<FleetCounts>;
 
-    /// Registers a manufacturer key.
+    /// Registers a manufacturer key (again with the same name, PEN and key: no-op; a
+    /// different key for a registered name or PEN: [`GwaError::Conflict`]).
     fn add_manufacturer(&self, m: &Manufacturer) -> Result<()>;
     /// One manufacturer.
     fn manufacturer(&self, name: &str) -> Result<Option<Manufacturer>>;
     /// All manufacturers.
     fn manufacturers(&self) -> Result<Vec<Manufacturer>>;
     /// Stores a verified manifest's reference values; `manifest_sha256` identifies the file.
+    /// Importing the same manifest again returns the stored id; another manifest for an
+    /// imported version is a [`GwaError::Conflict`].
     fn import_reference(
         &self,
         set: &ReferenceSet,
@@ -349,4 +471,108 @@ pub trait Storage: Send + Sync {
     -> Result<Option<ReferenceSet>>;
     /// Known firmware versions of a product of the vendor with `pen`.
     fn firmware_versions(&self, pen: u32, product: &str) -> Result<Vec<String>>;
+}
+
+/// Column lists shared by the backends (same order, same meaning).
+pub(crate) const GATEWAY_COLS: &str = "id, vendor, product, firmware, profile_json, wake_addr, \
+     first_seen_ms, last_seen_ms, last_assessed_ms, last_verdict, last_assessment_id";
+pub(crate) const ASSESSMENT_COLS: &str = "id, gateway_id, started_ms, finished_ms, \
+     recommendation, evaluation, verdict, reasons_json, imv_json, measurement_json, vendor, \
+     product, firmware, peer_addr, tls, uid, connection_id";
+pub(crate) const LOG_COLS: &str = "id, assessment_id, gateway_id, time_ms, level, event, detail";
+
+/// Decodes the stored text columns of a gateway (profile JSON, verdict name).
+pub(crate) fn decode_gateway_text(
+    profile_json: Option<String>,
+    verdict: Option<String>,
+) -> std::result::Result<(Option<TncProfile>, Option<Verdict>), String> {
+    let profile = match profile_json {
+        Some(s) => Some(
+            serde_json::from_str::<TncProfile>(&s)
+                .map_err(|e| format!("stored profile is not valid JSON ({e})"))?,
+        ),
+        None => None,
+    };
+    let verdict = match verdict {
+        Some(v) => {
+            Some(Verdict::parse(&v).ok_or_else(|| format!("unexpected stored verdict {v:?}"))?)
+        }
+        None => None,
+    };
+    Ok((profile, verdict))
+}
+
+/// An assessment row as stored (columns in [`ASSESSMENT_COLS`] order), before decoding.
+pub(crate) struct RawAssessment {
+    pub id: i64,
+    pub gateway_id: String,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    pub recommendation: String,
+    pub evaluation: String,
+    pub verdict: String,
+    pub reasons_json: String,
+    pub imv_json: String,
+    pub measurement_json: String,
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    pub firmware: Option<String>,
+    pub peer_addr: Option<String>,
+    pub tls: Option<String>,
+    pub uid: Option<String>,
+    pub connection_id: Option<String>,
+}
+
+impl RawAssessment {
+    /// Decodes the verdict and the JSON columns (the logbook stays empty).
+    pub(crate) fn decode(self) -> std::result::Result<AssessmentRecord, String> {
+        fn json<T: serde::de::DeserializeOwned>(
+            what: &str,
+            s: &str,
+        ) -> std::result::Result<T, String> {
+            serde_json::from_str(s).map_err(|e| format!("stored {what} is not valid JSON ({e})"))
+        }
+        Ok(AssessmentRecord {
+            id: self.id,
+            data: NewAssessment {
+                // rows written before schema version 2 have no uid
+                uid: self.uid.unwrap_or_default(),
+                connection_id: self.connection_id,
+                gateway_id: self.gateway_id,
+                started_ms: self.started_ms,
+                finished_ms: self.finished_ms,
+                recommendation: self.recommendation,
+                evaluation: self.evaluation,
+                verdict: Verdict::parse(&self.verdict)
+                    .ok_or_else(|| format!("unexpected stored verdict {:?}", self.verdict))?,
+                reasons: json("reasons", &self.reasons_json)?,
+                imv_verdicts: json("verifier verdicts", &self.imv_json)?,
+                measurement: json("measurement", &self.measurement_json)?,
+                vendor: self.vendor,
+                product: self.product,
+                firmware: self.firmware,
+                peer_addr: self.peer_addr,
+                tls: self.tls,
+                log: Vec::new(),
+            },
+        })
+    }
+}
+
+/// The JSON columns of an assessment.
+#[derive(Clone)]
+pub(crate) struct AssessmentJson {
+    pub reasons: String,
+    pub imvs: String,
+    pub measurement: String,
+}
+
+impl AssessmentJson {
+    pub(crate) fn of(a: &NewAssessment) -> Result<Self> {
+        Ok(Self {
+            reasons: serde_json::to_string(&a.reasons)?,
+            imvs: serde_json::to_string(&a.imv_verdicts)?,
+            measurement: serde_json::to_string(&a.measurement)?,
+        })
+    }
 }

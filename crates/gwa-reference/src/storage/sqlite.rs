@@ -7,13 +7,17 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use smgw_gwa_admin::TncProfile;
 
 use super::{
-    AssessmentRecord, DigestAlgorithm, GatewayRecord, LogEntry, LogLevel, LogRecord, Manufacturer,
-    NewAssessment, ReferenceSet, Storage, Verdict,
+    ASSESSMENT_COLS, AssessmentJson, AssessmentRecord, DigestAlgorithm, FleetCounts, GATEWAY_COLS,
+    GatewayRecord, LOG_COLS, LogEntry, LogLevel, LogRecord, Manufacturer, NewAssessment,
+    RawAssessment, ReferenceSet, Storage, Verdict, decode_gateway_text,
 };
 use crate::{GwaError, Result};
 
 /// Embedded migrations, in order; entry `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_fleet.sql"),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -34,29 +38,9 @@ fn bad_row(what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
-fn json_col<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
-    let s: String = row.get(idx)?;
-    serde_json::from_str(&s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-const GATEWAY_COLS: &str = "id, vendor, product, firmware, profile_json, wake_addr, first_seen_ms, \
-     last_seen_ms, last_assessed_ms, last_verdict";
-
 fn gateway_row(row: &Row<'_>) -> rusqlite::Result<GatewayRecord> {
-    let profile: Option<String> = row.get(4)?;
-    let profile = match profile {
-        Some(s) => Some(serde_json::from_str::<TncProfile>(&s).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-        })?),
-        None => None,
-    };
-    let verdict: Option<String> = row.get(9)?;
-    let last_verdict = match verdict {
-        Some(v) => Some(Verdict::parse(&v).ok_or_else(|| bad_row("verdict", &v))?),
-        None => None,
-    };
+    let (profile, last_verdict) =
+        decode_gateway_text(row.get(4)?, row.get(9)?).map_err(|e| bad_value(4, e))?;
     Ok(GatewayRecord {
         id: row.get(0)?,
         vendor: row.get(1)?,
@@ -68,11 +52,41 @@ fn gateway_row(row: &Row<'_>) -> rusqlite::Result<GatewayRecord> {
         last_seen_ms: row.get(7)?,
         last_assessed_ms: row.get(8)?,
         last_verdict,
+        last_assessment_id: row.get(10)?,
     })
 }
 
-const ASSESSMENT_COLS: &str = "id, gateway_id, started_ms, finished_ms, recommendation, evaluation, \
-     verdict, reasons_json, imv_json, measurement_json, vendor, product, firmware, peer_addr, tls";
+fn bad_value(idx: usize, message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, message.into())
+}
+
+fn assessment_row(row: &Row<'_>) -> rusqlite::Result<AssessmentRecord> {
+    RawAssessment {
+        id: row.get(0)?,
+        gateway_id: row.get(1)?,
+        started_ms: row.get(2)?,
+        finished_ms: row.get(3)?,
+        recommendation: row.get(4)?,
+        evaluation: row.get(5)?,
+        verdict: row.get(6)?,
+        reasons_json: row.get(7)?,
+        imv_json: row.get(8)?,
+        measurement_json: row.get(9)?,
+        vendor: row.get(10)?,
+        product: row.get(11)?,
+        firmware: row.get(12)?,
+        peer_addr: row.get(13)?,
+        tls: row.get(14)?,
+        uid: row.get(15)?,
+        connection_id: row.get(16)?,
+    }
+    .decode()
+    .map_err(|e| bad_value(6, e))
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
 
 fn log_row(row: &Row<'_>) -> rusqlite::Result<LogRecord> {
     let level: String = row.get(4)?;
@@ -88,8 +102,6 @@ fn log_row(row: &Row<'_>) -> rusqlite::Result<LogRecord> {
         },
     })
 }
-
-const LOG_COLS: &str = "id, assessment_id, gateway_id, time_ms, level, event, detail";
 
 impl SqliteStorage {
     /// Opens (creating the file if needed) the database at `path`. Call [`Storage::init`]
@@ -163,7 +175,8 @@ impl Storage for SqliteStorage {
     fn gateway_seen(&self, id: &str, now_ms: i64) -> Result<()> {
         self.conn().execute(
             "INSERT INTO gateways (id, first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?2)
-             ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms",
+             ON CONFLICT (id) DO UPDATE
+             SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), excluded.last_seen_ms)",
             params![id, now_ms],
         )?;
         Ok(())
@@ -202,33 +215,32 @@ impl Storage for SqliteStorage {
         let json = serde_json::to_string(profile)?;
         let revision = i64::try_from(profile.revision)
             .map_err(|_| GwaError::Invalid("profile revision exceeds 2^63-1".into()))?;
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let old: Option<Option<i64>> = tx
-            .query_row(
-                "SELECT profile_revision FROM gateways WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(Some(old)) = old
-            && revision <= old
-        {
-            {
-                return Err(GwaError::Conflict(format!(
-                    "gateway {id} already has profile revision {old}; set a higher revision"
-                )));
-            }
-        }
-        tx.execute(
+        let conn = self.conn();
+        // one statement: the revision check and the write cannot interleave with another
+        // process's
+        let n = conn.execute(
             "INSERT INTO gateways (id, first_seen_ms, profile_json, profile_revision)
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET profile_json = excluded.profile_json,
-                                            profile_revision = excluded.profile_revision",
+                                            profile_revision = excluded.profile_revision
+             WHERE profile_revision IS NULL OR profile_revision < excluded.profile_revision",
             params![id, now_ms, json, revision],
         )?;
-        tx.commit()?;
-        Ok(())
+        if n == 1 {
+            return Ok(());
+        }
+        let (old, old_json): (Option<i64>, Option<String>) = conn.query_row(
+            "SELECT profile_revision, profile_json FROM gateways WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if old == Some(revision) && old_json.as_deref() == Some(json.as_str()) {
+            return Ok(()); // the same write again
+        }
+        Err(GwaError::Conflict(format!(
+            "gateway {id} already has profile revision {}; set a higher revision",
+            old.unwrap_or_default()
+        )))
     }
 
     fn set_wake_addr(&self, id: &str, addr: &str, now_ms: i64) -> Result<()> {
@@ -241,31 +253,52 @@ impl Storage for SqliteStorage {
     }
 
     fn record_assessment(&self, a: &NewAssessment) -> Result<i64> {
-        let reasons = serde_json::to_string(&a.reasons)?;
-        let imvs = serde_json::to_string(&a.imv_verdicts)?;
-        let meas = serde_json::to_string(&a.measurement)?;
+        if a.uid.is_empty() {
+            return Err(GwaError::Invalid(
+                "an assessment needs a uid (storage::new_uid)".into(),
+            ));
+        }
+        let json = AssessmentJson::of(a)?;
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.prepare_cached(
             "INSERT INTO gateways (id, first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?2)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![a.gateway_id, a.started_ms])?;
-        tx.prepare_cached(&format!(
-            "INSERT INTO assessments ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
-                 ?10, ?11, ?12, ?13, ?14)",
-            ASSESSMENT_COLS
-        ))?
+        let existing: Option<(i64, String)> = tx
+            .prepare_cached("SELECT id, gateway_id FROM assessments WHERE uid = ?1")?
+            .query_row([&a.uid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((id, gw)) = existing {
+            // the same assessment again (a retry)
+            if gw != a.gateway_id {
+                return Err(GwaError::Conflict(format!(
+                    "assessment uid {} is already used by gateway {gw}",
+                    a.uid
+                )));
+            }
+            tx.commit()?;
+            return Ok(id);
+        }
+        tx.prepare_cached(
+            "INSERT INTO assessments (uid, connection_id, gateway_id, started_ms, finished_ms,
+                 recommendation, evaluation, verdict, reasons_json, imv_json, measurement_json,
+                 vendor, product, firmware, peer_addr, tls)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?
         .execute(params![
+            a.uid,
+            a.connection_id,
             a.gateway_id,
             a.started_ms,
             a.finished_ms,
             a.recommendation,
             a.evaluation,
             a.verdict.as_str(),
-            reasons,
-            imvs,
-            meas,
+            json.reasons,
+            json.imvs,
+            json.measurement,
             a.vendor,
             a.product,
             a.firmware,
@@ -289,22 +322,27 @@ impl Storage for SqliteStorage {
                 ])?;
             }
         }
+        // the summary follows the newest assessment by (finished, id), whatever the commit order
         tx.prepare_cached(
-            "UPDATE gateways SET last_assessed_ms = ?2, last_verdict = ?3,
-                 vendor = COALESCE(?4, vendor), product = COALESCE(?5, product),
-                 firmware = COALESCE(?6, firmware),
-                 last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?7)
-             WHERE id = ?1",
+            "UPDATE gateways SET last_assessed_ms = ?2, last_verdict = ?3, last_assessment_id = ?4,
+                 vendor = COALESCE(?5, vendor), product = COALESCE(?6, product),
+                 firmware = COALESCE(?7, firmware)
+             WHERE id = ?1 AND (last_assessed_ms IS NULL
+                 OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < (?2, ?4))",
         )?
         .execute(params![
             a.gateway_id,
             a.finished_ms,
             a.verdict.as_str(),
+            id,
             a.vendor,
             a.product,
-            a.firmware,
-            a.started_ms
+            a.firmware
         ])?;
+        tx.prepare_cached(
+            "UPDATE gateways SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?2) WHERE id = ?1",
+        )?
+        .execute(params![a.gateway_id, a.started_ms])?;
         tx.commit()?;
         Ok(id)
     }
@@ -315,31 +353,9 @@ impl Storage for SqliteStorage {
             "SELECT {ASSESSMENT_COLS} FROM assessments WHERE gateway_id = ?1
              ORDER BY started_ms DESC, id DESC LIMIT ?2"
         ))?;
-        let rows = st.query_map(params![gateway_id, limit], |row| {
-            let verdict: String = row.get(6)?;
-            Ok(AssessmentRecord {
-                id: row.get(0)?,
-                data: NewAssessment {
-                    gateway_id: row.get(1)?,
-                    started_ms: row.get(2)?,
-                    finished_ms: row.get(3)?,
-                    recommendation: row.get(4)?,
-                    evaluation: row.get(5)?,
-                    verdict: Verdict::parse(&verdict)
-                        .ok_or_else(|| bad_row("verdict", &verdict))?,
-                    reasons: json_col(row, 7)?,
-                    imv_verdicts: json_col(row, 8)?,
-                    measurement: json_col(row, 9)?,
-                    vendor: row.get(10)?,
-                    product: row.get(11)?,
-                    firmware: row.get(12)?,
-                    peer_addr: row.get(13)?,
-                    tls: row.get(14)?,
-                    log: Vec::new(),
-                },
-            })
-        })?;
-        let mut out: Vec<AssessmentRecord> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut out: Vec<AssessmentRecord> = st
+            .query_map(params![gateway_id, limit], assessment_row)?
+            .collect::<rusqlite::Result<_>>()?;
         drop(st);
         drop(conn);
         for a in &mut out {
@@ -390,27 +406,69 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn fleet_counts(&self, stale_before_ms: i64) -> Result<FleetCounts> {
+        let conn = self.conn();
+        let (gateways, stale, wakeups): (i64, i64, i64) = conn.query_row(
+            "SELECT COUNT(*),
+                    COUNT(*) FILTER (WHERE last_assessed_ms IS NULL OR last_assessed_ms < ?1),
+                    (SELECT COUNT(*) FROM logbook WHERE event = 'wakeup_sent')
+             FROM gateways",
+            [stale_before_ms],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let mut st = conn.prepare(
+            "SELECT last_verdict, COUNT(*) FROM gateways
+             WHERE last_verdict IS NOT NULL GROUP BY last_verdict ORDER BY last_verdict",
+        )?;
+        let by_last_verdict = st
+            .query_map([], |r| {
+                let v: String = r.get(0)?;
+                let n: i64 = r.get(1)?;
+                Ok((
+                    Verdict::parse(&v).ok_or_else(|| bad_row("verdict", &v))?,
+                    count(n),
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(FleetCounts {
+            gateways: count(gateways),
+            stale: count(stale),
+            by_last_verdict,
+            wakeups: count(wakeups),
+        })
+    }
+
     fn add_manufacturer(&self, m: &Manufacturer) -> Result<()> {
         let conn = self.conn();
-        let exists: Option<String> = conn
-            .query_row(
-                "SELECT name FROM manufacturers WHERE name = ?1 OR pen = ?2",
-                params![m.name, m.pen],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(other) = exists {
-            return Err(GwaError::Conflict(format!(
-                "manufacturer {other:?} already holds the name {:?} or PEN {}; keys are not \
-                 replaced silently",
-                m.name, m.pen
-            )));
-        }
-        conn.execute(
-            "INSERT INTO manufacturers (name, pen, public_key_pem, added_ms) VALUES (?1, ?2, ?3, ?4)",
+        let n = conn.execute(
+            "INSERT INTO manufacturers (name, pen, public_key_pem, added_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
             params![m.name, m.pen, m.public_key_pem, m.added_ms],
         )?;
-        Ok(())
+        if n == 1 {
+            return Ok(());
+        }
+        let mut st = conn.prepare(
+            "SELECT name, pen, public_key_pem FROM manufacturers WHERE name = ?1 OR pen = ?2",
+        )?;
+        let existing: Vec<(String, u32, String)> = st
+            .query_map(params![m.name, m.pen], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if let [(name, pen, key)] = existing.as_slice()
+            && *name == m.name
+            && *pen == m.pen
+            && *key == m.public_key_pem
+        {
+            return Ok(()); // the same registration again
+        }
+        let other = existing.first().map_or(m.name.clone(), |o| o.0.clone());
+        Err(GwaError::Conflict(format!(
+            "manufacturer {other:?} already holds the name {:?} or PEN {}; keys are not \
+             replaced silently",
+            m.name, m.pen
+        )))
     }
 
     fn manufacturer(&self, name: &str) -> Result<Option<Manufacturer>> {
@@ -454,7 +512,7 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<i64> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let existing: Option<String> = tx
             .query_row(
                 "SELECT manifest_sha256 FROM firmware WHERE vendor_pen = ?1 AND product = ?2 AND version = ?3",
@@ -463,6 +521,14 @@ impl Storage for SqliteStorage {
             )
             .optional()?;
         if let Some(h) = existing {
+            if h == manifest_sha256 {
+                // the same manifest again
+                return Ok(tx.query_row(
+                    "SELECT id FROM firmware WHERE vendor_pen = ?1 AND product = ?2 AND version = ?3",
+                    params![set.vendor_pen, set.product, set.firmware_version],
+                    |r| r.get(0),
+                )?);
+            }
             return Err(GwaError::Conflict(format!(
                 "reference values for {} {} firmware {} are already imported (manifest sha256 {h}); \
                  a firmware version is immutable, give the new build a new version",
