@@ -625,13 +625,6 @@ impl Balancer {
     }
 }
 
-/// Hex SHA-256 of a TLS channel binding value: the `connection_id` the GWA stores with each
-/// assessment (same definition as `gwa_reference::storage::connection_id`).
-pub fn connection_id_of(binding: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(binding))
-}
-
 /// Registers manufacturer `vendor` through the CLI and imports a signed manifest of `files`
 /// (product SMGW-X, firmware `version`) with `gwa-reference reference import`.
 pub fn import_reference_cli(
