@@ -276,20 +276,29 @@ impl Db {
         }
     }
 
-    /// PIDs of the PostgreSQL server (postmaster and its children), found through a backend
-    /// of this database: `pg_backend_pid()`'s parent is the postmaster. Empty for SQLite or
-    /// a server on another machine.
+    /// PIDs of the PostgreSQL server (postmaster and its children), found through the
+    /// server's own processes listed in `pg_stat_activity` (checkpointer, other backends): the
+    /// parent of each is the postmaster. Empty for SQLite or a server on another machine.
     pub fn server_pids(&self) -> Vec<u32> {
         let Db::Postgres { url, .. } = self else {
             return Vec::new();
         };
-        let Ok(out) = self.psql(url, "SELECT pg_backend_pid()") else {
+        let Ok(out) = self.psql(
+            url,
+            "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()",
+        ) else {
             return Vec::new();
         };
-        let Some(backend) = out.trim().parse::<u32>().ok() else {
-            return Vec::new();
-        };
-        let Some(postmaster) = proc_stat(backend).map(|s| s.ppid) else {
+        let postmaster = out
+            .lines()
+            .filter_map(|l| l.trim().parse::<u32>().ok())
+            .find_map(|pid| {
+                let parent = proc_stat(pid)?.ppid;
+                // the postmaster's command is postgres too
+                let comm = std::fs::read_to_string(format!("/proc/{parent}/comm")).ok()?;
+                (comm.trim() == "postgres").then_some(parent)
+            });
+        let Some(postmaster) = postmaster else {
             return Vec::new();
         };
         let mut pids = vec![postmaster];
