@@ -45,6 +45,13 @@ const MAX_ATTEMPTS: usize = 40;
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 const LOAD_BUDGET: Duration = Duration::from_secs(60);
 
+/// A line for the CI log: written to the process's stderr directly, so the test harness's
+/// output capture does not hide it when the test passes.
+fn ci_log(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// What the environment offers; `None` when skipping is allowed and needed.
 struct Env {
     haproxy: PathBuf,
@@ -55,7 +62,7 @@ fn environment(dir: &Path) -> Option<Env> {
     let skip = std::env::var("GWA_SKIP_FLEET").is_ok_and(|v| v == "1");
     let missing = |what: String| -> Option<Env> {
         if skip {
-            println!("SKIPPED: fleet test: {what} (GWA_SKIP_FLEET=1)");
+            ci_log(&format!("SKIPPED: fleet test: {what} (GWA_SKIP_FLEET=1)"));
             return None;
         }
         panic!(
@@ -483,12 +490,12 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
         "the survivor counted {survivor_trusted} assessments, {after_kill} began after the kill"
     );
 
-    println!(
+    ci_log(&format!(
         "fleet: attempts {attempts}, failed attempts {failed}, results received {}, rows in database {rows}, \
          rows without a received result {without_result}, duplicates {duplicates}",
         results.len()
-    );
-    println!(
+    ));
+    ci_log(&format!(
         "fleet: backend {}, 2 instances behind HAProxy, {TASKS} gateway tasks on {GATEWAYS} gateways; \
          instance 1 killed (SIGKILL) after {received_at_kill} results with {in_flight_at_kill} connections \
          in flight; {after_kill} assessments began after the kill; attempt errors {errors:?}; \
@@ -496,5 +503,5 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
         db.kind(),
         wall.as_secs_f64(),
         t_start.elapsed().as_secs_f64()
-    );
+    ));
 }
