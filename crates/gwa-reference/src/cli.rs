@@ -167,7 +167,9 @@ pub fn open_storage(cfg: &Config) -> Result<Arc<dyn Storage>> {
     {
         return Err(GwaError::NotInitialised(path.display().to_string()));
     }
-    let s = cfg.database.open(cfg.limits.database_pool_size)?;
+    let s = cfg
+        .database
+        .open_tls(cfg.limits.database_pool_size, cfg.database_ca.as_deref())?;
     s.check_schema()?;
     Ok(s)
 }
@@ -476,7 +478,7 @@ pub fn run(cli: &Cli) -> Result<String> {
 }
 
 fn init(cfg: &Config) -> Result<String> {
-    let s = cfg.database.open(1)?;
+    let s = cfg.database.open_tls(1, cfg.database_ca.as_deref())?;
     let v = s.init()?;
     let mut o = format!(
         "database {} at schema version {v}",

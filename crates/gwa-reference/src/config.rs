@@ -4,6 +4,7 @@
 //!
 //! ```toml
 //! database = "gwa.sqlite"     # or "postgres://gwa:PASSWORD@db.example:5432/gwa" (several instances)
+//! # database_ca = "pki/db-ca.pem"  # TLS to PostgreSQL, verified against this CA
 //!
 //! [listen]
 //! pt_tls = "127.0.0.1:2710"   # PT-TLS (IANA port 271 in production)
@@ -44,6 +45,10 @@ pub struct Config {
     /// Where the data lives: a SQLite file (default `gwa.sqlite`) or a `postgres://` URL
     /// shared by several instances.
     pub database: Database,
+    /// PEM file with the CA certificate(s) of the PostgreSQL server: when set, connections to
+    /// a `postgres://` database use TLS (required, verified against these CAs; no fallback to
+    /// plaintext). Without it they are plaintext: same host or a private network only.
+    pub database_ca: Option<PathBuf>,
     /// Listening addresses.
     pub listen: Listen,
     /// TLS material.
@@ -157,6 +162,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             database: Database::from("gwa.sqlite"),
+            database_ca: None,
             listen: Listen::default(),
             tls: Tls::default(),
             wakeup: Wakeup::default(),
@@ -293,8 +299,13 @@ impl Config {
                 *p = base.join(&*p);
             }
         }
-        if let Some(p) = self.tnc_config.as_mut().filter(|p| p.is_relative()) {
-            *p = base.join(&*p);
+        for p in [self.tnc_config.as_mut(), self.database_ca.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
         }
     }
 }

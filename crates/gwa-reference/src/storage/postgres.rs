@@ -11,8 +11,8 @@
 //! idempotent — reads, upserts, and [`Storage::record_assessment`], whose uid makes a repeated
 //! commit find the first one. [`Storage::log_event`] is not retried (at most once).
 //!
-//! Connections use no TLS: run PostgreSQL on the same host, a Unix socket or a private network
-//! (docs/DEPLOYMENT.md).
+//! Connections are plaintext unless [`PgStorage::connect_tls`] (configuration `database_ca`)
+//! is used: then TLS is required and the server's certificate verified (docs/DEPLOYMENT.md).
 
 use std::future::Future;
 use std::str::FromStr;
@@ -20,8 +20,10 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use smgw_gwa_admin::TncProfile;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
     ASSESSMENT_COLS, AssessmentJson, AssessmentRecord, DigestAlgorithm, FleetCounts, GATEWAY_COLS,
@@ -168,6 +170,32 @@ impl PgStorage {
     /// Unless the URL sets them, a connect timeout of 5 s, TCP keepalives and a statement
     /// timeout of 30 s apply.
     pub fn connect(url: &str, pool_size: usize) -> Result<Self> {
+        Self::build(url, pool_size, None)
+    }
+
+    /// As [`PgStorage::connect`], over TLS: the server's certificate must chain to one of
+    /// `ca_certs` and name the URL's host; plaintext is never used.
+    pub fn connect_tls(
+        url: &str,
+        pool_size: usize,
+        ca_certs: Vec<rustls::pki_types::CertificateDer<'static>>,
+    ) -> Result<Self> {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in ca_certs {
+            roots.add(c).map_err(|e| {
+                GwaError::Postgres(format!("unusable database CA certificate: {e}"))
+            })?;
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| GwaError::Postgres(format!("TLS configuration: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Self::build(url, pool_size, Some(tls))
+    }
+
+    fn build(url: &str, pool_size: usize, tls: Option<rustls::ClientConfig>) -> Result<Self> {
         let name = redact(url);
         let mut cfg = tokio_postgres::Config::from_str(url).map_err(|e| GwaError::Config {
             path: name.clone().into(),
@@ -189,13 +217,16 @@ impl PgStorage {
             .enable_all()
             .build()
             .map_err(|e| GwaError::Postgres(format!("cannot start the database runtime: {e}")))?;
-        let mgr = Manager::from_config(
-            cfg,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let mgr_cfg = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let mgr = match tls {
+            Some(tls) => {
+                cfg.ssl_mode(SslMode::Require);
+                Manager::from_config(cfg, MakeRustlsConnect::new(tls), mgr_cfg)
+            }
+            None => Manager::from_config(cfg, NoTls, mgr_cfg),
+        };
         let pool = Pool::builder(mgr)
             .max_size(pool_size.max(1))
             .runtime(Runtime::Tokio1)
@@ -422,7 +453,7 @@ impl Storage for PgStorage {
             async move {
                 let c = pool.get().await?;
                 let sql = format!("SELECT {GATEWAY_COLS} FROM gateways WHERE id = $1");
-                match c.query_opt(&sql, &[&id]).await? {
+                match c.query_opt(&c.prepare_cached(&sql).await?, &[&id]).await? {
                     Some(r) => Ok(Some(gateway_row(&r)?)),
                     None => Ok(None),
                 }
@@ -530,19 +561,19 @@ impl Storage for PgStorage {
                 let mut c = pool.get().await?;
                 let tx = c.transaction().await?;
                 tx.execute(
-                    "INSERT INTO gateways (id, first_seen_ms, last_seen_ms) VALUES ($1, $2, $2)
-                     ON CONFLICT (id) DO NOTHING",
+                    &tx.prepare_cached("INSERT INTO gateways (id, first_seen_ms, last_seen_ms) VALUES ($1, $2, $2)
+                     ON CONFLICT (id) DO NOTHING").await?,
                     &[&a.gateway_id, &a.started_ms],
                 )
                 .await?;
                 let inserted = tx
                     .query_opt(
-                        "INSERT INTO assessments (uid, connection_id, gateway_id, started_ms,
+                        &tx.prepare_cached("INSERT INTO assessments (uid, connection_id, gateway_id, started_ms,
                              finished_ms, recommendation, evaluation, verdict, reasons_json,
                              imv_json, measurement_json, vendor, product, firmware, peer_addr, tls)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
                                  $15, $16)
-                         ON CONFLICT (uid) DO NOTHING RETURNING id",
+                         ON CONFLICT (uid) DO NOTHING RETURNING id").await?,
                         &[
                             &a.uid,
                             &a.connection_id,
@@ -567,7 +598,7 @@ impl Storage for PgStorage {
                     // a retry after a commit whose acknowledgement was lost
                     let row = tx
                         .query_one(
-                            "SELECT id, gateway_id FROM assessments WHERE uid = $1",
+                            &tx.prepare_cached("SELECT id, gateway_id FROM assessments WHERE uid = $1").await?,
                             &[&a.uid],
                         )
                         .await?;
@@ -588,11 +619,11 @@ impl Storage for PgStorage {
                     let events: Vec<&str> = a.log.iter().map(|e| e.event.as_str()).collect();
                     let details: Vec<&str> = a.log.iter().map(|e| e.detail.as_str()).collect();
                     tx.execute(
-                        "INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
+                        &tx.prepare_cached("INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
                          SELECT $1, $2, t, l, e, d
                          FROM UNNEST($3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])
                               WITH ORDINALITY AS x (t, l, e, d, n)
-                         ORDER BY n",
+                         ORDER BY n").await?,
                         &[&id, &a.gateway_id, &times, &levels, &events, &details],
                     )
                     .await?;
@@ -600,11 +631,11 @@ impl Storage for PgStorage {
                 // the summary follows the newest assessment by (finished, id); a concurrent
                 // writer holds the row lock and this condition is re-checked after its commit
                 tx.execute(
-                    "UPDATE gateways SET last_assessed_ms = $2, last_verdict = $3,
+                    &tx.prepare_cached("UPDATE gateways SET last_assessed_ms = $2, last_verdict = $3,
                          last_assessment_id = $4, vendor = COALESCE($5, vendor),
                          product = COALESCE($6, product), firmware = COALESCE($7, firmware)
                      WHERE id = $1 AND (last_assessed_ms IS NULL
-                         OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))",
+                         OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))").await?,
                     &[
                         &a.gateway_id,
                         &a.finished_ms,
@@ -617,7 +648,7 @@ impl Storage for PgStorage {
                 )
                 .await?;
                 tx.execute(
-                    "UPDATE gateways SET last_seen_ms = GREATEST(last_seen_ms, $2) WHERE id = $1",
+                    &tx.prepare_cached("UPDATE gateways SET last_seen_ms = GREATEST(last_seen_ms, $2) WHERE id = $1").await?,
                     &[&a.gateway_id, &a.started_ms],
                 )
                 .await?;
@@ -681,8 +712,8 @@ impl Storage for PgStorage {
                 let c = pool.get().await?;
                 let row = c
                     .query_one(
-                        "INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
-                         VALUES (NULL, $1, $2, $3, $4, $5) RETURNING id",
+                        &c.prepare_cached("INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
+                         VALUES (NULL, $1, $2, $3, $4, $5) RETURNING id").await?,
                         &[&gateway_id, &e.time_ms, &e.level.as_str(), &e.event, &e.detail],
                     )
                     .await?;
