@@ -644,7 +644,7 @@ pub fn load_tls(cfg: &Config) -> Result<crate::server::TlsMaterial> {
 /// `serve`: runs until Ctrl-C.
 pub async fn serve(cfg: Config) -> Result<()> {
     use crate::metrics::Metrics;
-    use crate::server::{Gwa, serve_profiles};
+    use crate::server::{Gwa, serve_profiles_with};
     use tnc_ift_tls_bsi::net::{Server, Timeouts};
 
     let storage = open_storage(&cfg)?;
@@ -678,6 +678,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
         ))
     })?
     .with_max_connections(cfg.limits.max_connections)
+    .with_proxy_protocol(cfg.listen.proxy_protocol)
     .with_timeouts(Timeouts {
         handshake: Duration::from_secs(cfg.limits.handshake_timeout_secs),
         idle: Duration::from_secs(cfg.limits.assessment_timeout_secs),
@@ -699,7 +700,8 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let pt = tokio::spawn(server.run(gwa.driver_factory(), Duration::from_secs(10)));
     let profiles = tokio::spawn({
         let (tls, storage, metrics) = (tls.clone(), storage.clone(), metrics.clone());
-        async move { serve_profiles(profile_listener, &tls, storage, metrics).await }
+        let proxy = cfg.listen.proxy_protocol;
+        async move { serve_profiles_with(profile_listener, &tls, storage, metrics, proxy).await }
     });
     let http = tokio::spawn(api.serve(http_listener));
     // Ctrl-C or SIGTERM (systemd's default stop signal)

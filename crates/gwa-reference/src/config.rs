@@ -10,6 +10,7 @@
 //! pt_tls = "127.0.0.1:2710"   # PT-TLS (IANA port 271 in production)
 //! profile = "127.0.0.1:2711"  # TNC profile service (mutual TLS)
 //! http = "127.0.0.1:9271"     # read-only JSON API and /metrics
+//! # proxy_protocol = true     # behind HAProxy with send-proxy-v2 (docs/DEPLOYMENT.md)
 //!
 //! [tls]
 //! profile = "bsi"             # or "rfc6876" for interoperability
@@ -76,6 +77,10 @@ pub struct Listen {
     pub profile: SocketAddr,
     /// HTTP API and metrics (keep it on 127.0.0.1 unless a reverse proxy guards it).
     pub http: SocketAddr,
+    /// Expect a PROXY protocol v2 header (HAProxy `send-proxy-v2`) on the PT-TLS and profile
+    /// listeners, so that records name the gateway's address and not the balancer's. Only when
+    /// nothing but the balancer can reach those ports.
+    pub proxy_protocol: bool,
 }
 
 /// Which PT-TLS/TLS profile the listener speaks.
@@ -180,6 +185,7 @@ impl Default for Listen {
             pt_tls: SocketAddr::from(([127, 0, 0, 1], 2710)),
             profile: SocketAddr::from(([127, 0, 0, 1], 2711)),
             http: SocketAddr::from(([127, 0, 0, 1], 9271)),
+            proxy_protocol: false,
         }
     }
 }
