@@ -167,7 +167,9 @@ pub fn open_storage(cfg: &Config) -> Result<Arc<dyn Storage>> {
     {
         return Err(GwaError::NotInitialised(path.display().to_string()));
     }
-    let s = cfg.database.open(cfg.limits.database_pool_size)?;
+    let s = cfg
+        .database
+        .open_tls(cfg.limits.database_pool_size, cfg.database_ca.as_deref())?;
     s.check_schema()?;
     Ok(s)
 }
@@ -476,7 +478,7 @@ pub fn run(cli: &Cli) -> Result<String> {
 }
 
 fn init(cfg: &Config) -> Result<String> {
-    let s = cfg.database.open(1)?;
+    let s = cfg.database.open_tls(1, cfg.database_ca.as_deref())?;
     let v = s.init()?;
     let mut o = format!(
         "database {} at schema version {v}",
@@ -642,7 +644,7 @@ pub fn load_tls(cfg: &Config) -> Result<crate::server::TlsMaterial> {
 /// `serve`: runs until Ctrl-C.
 pub async fn serve(cfg: Config) -> Result<()> {
     use crate::metrics::Metrics;
-    use crate::server::{Gwa, serve_profiles};
+    use crate::server::{Gwa, serve_profiles_with};
     use tnc_ift_tls_bsi::net::{Server, Timeouts};
 
     let storage = open_storage(&cfg)?;
@@ -676,6 +678,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
         ))
     })?
     .with_max_connections(cfg.limits.max_connections)
+    .with_proxy_protocol(cfg.listen.proxy_protocol)
     .with_timeouts(Timeouts {
         handshake: Duration::from_secs(cfg.limits.handshake_timeout_secs),
         idle: Duration::from_secs(cfg.limits.assessment_timeout_secs),
@@ -697,7 +700,8 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let pt = tokio::spawn(server.run(gwa.driver_factory(), Duration::from_secs(10)));
     let profiles = tokio::spawn({
         let (tls, storage, metrics) = (tls.clone(), storage.clone(), metrics.clone());
-        async move { serve_profiles(profile_listener, &tls, storage, metrics).await }
+        let proxy = cfg.listen.proxy_protocol;
+        async move { serve_profiles_with(profile_listener, &tls, storage, metrics, proxy).await }
     });
     let http = tokio::spawn(api.serve(http_listener));
     // Ctrl-C or SIGTERM (systemd's default stop signal)

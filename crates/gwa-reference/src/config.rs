@@ -4,11 +4,13 @@
 //!
 //! ```toml
 //! database = "gwa.sqlite"     # or "postgres://gwa:PASSWORD@db.example:5432/gwa" (several instances)
+//! # database_ca = "pki/db-ca.pem"  # TLS to PostgreSQL, verified against this CA
 //!
 //! [listen]
 //! pt_tls = "127.0.0.1:2710"   # PT-TLS (IANA port 271 in production)
 //! profile = "127.0.0.1:2711"  # TNC profile service (mutual TLS)
 //! http = "127.0.0.1:9271"     # read-only JSON API and /metrics
+//! # proxy_protocol = true     # behind HAProxy with send-proxy-v2 (docs/DEPLOYMENT.md)
 //!
 //! [tls]
 //! profile = "bsi"             # or "rfc6876" for interoperability
@@ -44,6 +46,10 @@ pub struct Config {
     /// Where the data lives: a SQLite file (default `gwa.sqlite`) or a `postgres://` URL
     /// shared by several instances.
     pub database: Database,
+    /// PEM file with the CA certificate(s) of the PostgreSQL server: when set, connections to
+    /// a `postgres://` database use TLS (required, verified against these CAs; no fallback to
+    /// plaintext). Without it they are plaintext: same host or a private network only.
+    pub database_ca: Option<PathBuf>,
     /// Listening addresses.
     pub listen: Listen,
     /// TLS material.
@@ -71,6 +77,10 @@ pub struct Listen {
     pub profile: SocketAddr,
     /// HTTP API and metrics (keep it on 127.0.0.1 unless a reverse proxy guards it).
     pub http: SocketAddr,
+    /// Expect a PROXY protocol v2 header (HAProxy `send-proxy-v2`) on the PT-TLS and profile
+    /// listeners, so that records name the gateway's address and not the balancer's. Only when
+    /// nothing but the balancer can reach those ports.
+    pub proxy_protocol: bool,
 }
 
 /// Which PT-TLS/TLS profile the listener speaks.
@@ -157,6 +167,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             database: Database::from("gwa.sqlite"),
+            database_ca: None,
             listen: Listen::default(),
             tls: Tls::default(),
             wakeup: Wakeup::default(),
@@ -174,6 +185,7 @@ impl Default for Listen {
             pt_tls: SocketAddr::from(([127, 0, 0, 1], 2710)),
             profile: SocketAddr::from(([127, 0, 0, 1], 2711)),
             http: SocketAddr::from(([127, 0, 0, 1], 9271)),
+            proxy_protocol: false,
         }
     }
 }
@@ -293,8 +305,13 @@ impl Config {
                 *p = base.join(&*p);
             }
         }
-        if let Some(p) = self.tnc_config.as_mut().filter(|p| p.is_relative()) {
-            *p = base.join(&*p);
+        for p in [self.tnc_config.as_mut(), self.database_ca.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
         }
     }
 }

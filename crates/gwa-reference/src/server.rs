@@ -363,6 +363,18 @@ pub async fn serve_profiles(
     storage: Arc<dyn Storage>,
     metrics: Arc<Metrics>,
 ) -> Result<()> {
+    serve_profiles_with(listener, tls, storage, metrics, false).await
+}
+
+/// As [`serve_profiles`]; with `proxy_protocol`, each connection starts with a PROXY protocol
+/// v2 header from the load balancer (see `tnc_ift_tls_bsi::proxy`).
+pub async fn serve_profiles_with(
+    listener: tokio::net::TcpListener,
+    tls: &TlsMaterial,
+    storage: Arc<dyn Storage>,
+    metrics: Arc<Metrics>,
+    proxy_protocol: bool,
+) -> Result<()> {
     let config = tls
         .settings
         .server_config(&tls.roots, &tls.credentials)
@@ -382,7 +394,8 @@ pub async fn serve_profiles(
         let storage = storage.clone();
         let metrics = metrics.clone();
         tokio::spawn(async move {
-            if let Err(e) = profile_connection(tcp, peer, acceptor, storage, metrics).await {
+            let r = profile_connection(tcp, peer, proxy_protocol, acceptor, storage, metrics).await;
+            if let Err(e) = r {
                 tracing::info!(peer = %peer, error = %e, "profile request failed");
             }
             drop(permit);
@@ -393,10 +406,28 @@ pub async fn serve_profiles(
 async fn profile_connection(
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
+    proxy_protocol: bool,
     acceptor: tokio_rustls::TlsAcceptor,
     storage: Arc<dyn Storage>,
     metrics: Arc<Metrics>,
 ) -> Result<()> {
+    let mut tcp = tcp;
+    let mut peer = peer;
+    if proxy_protocol {
+        let h = tokio::time::timeout(
+            Duration::from_secs(10),
+            tnc_ift_tls_bsi::proxy::read_v2(&mut tcp),
+        )
+        .await;
+        match h {
+            Ok(Ok(h)) => peer = h.source.unwrap_or(peer),
+            Ok(Err(e)) => {
+                tracing::info!(peer = %peer, error = %e, "profile connection without a valid PROXY header");
+                return Ok(());
+            }
+            Err(_) => return Ok(()),
+        }
+    }
     let mut tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {

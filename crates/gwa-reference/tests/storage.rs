@@ -628,3 +628,54 @@ fn sqlite_schema_1_is_migrated() {
     assert_eq!(gw.last_assessment_id, Some(id));
     assert_eq!(gw.last_verdict, Some(Verdict::NotTrusted));
 }
+
+/// PostgreSQL over TLS: verified against the configured CA, never falling back to plaintext.
+#[test]
+fn postgres_over_tls_is_verified() {
+    let Some(d) = Db::new(Kind::Postgres, "tls") else {
+        return;
+    };
+    let Some(ca) = pg::ca_file("tls") else {
+        return;
+    };
+    let url = d.pg.as_ref().unwrap().url.clone();
+    let db = d.location.open_tls(2, Some(&ca)).unwrap();
+    db.init().unwrap();
+    let id = db
+        .record_assessment(&assessment("GW1", 1, Verdict::Trusted))
+        .unwrap();
+    assert_eq!(db.history("GW1", 1).unwrap()[0].id, id);
+    // the server sees TLS on the program's connections (application_name = gwa-reference)
+    let tls_conns = pg::query_i64(
+        &d.pg.as_ref().unwrap().admin,
+        "SELECT COUNT(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+         WHERE a.application_name = 'gwa-reference' AND s.ssl",
+    );
+    assert!(tls_conns >= 1, "no TLS connection of gwa-reference seen");
+    drop(db);
+
+    // a CA that did not issue the server's certificate: refused, not downgraded
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other-ca.pem");
+    let pki = tnc_ift_tls_bsi::pki::DevPki::generate(
+        &tnc_ift_tls_bsi::pki::DevPkiOptions::with_curve(tnc_ift_tls_bsi::provider::Curve::P256, 0),
+    )
+    .unwrap();
+    pki.write_pem(dir.path()).unwrap();
+    std::fs::copy(dir.path().join("root-ca.pem"), &other).unwrap();
+    let wrong = Database::Postgres(url).open_tls(1, Some(&other)).unwrap();
+    match wrong.check_schema() {
+        Err(GwaError::Postgres(m)) => assert!(
+            m.to_ascii_lowercase().contains("certificate"),
+            "unexpected message: {m}"
+        ),
+        other => panic!("expected a certificate failure, got {other:?}"),
+    }
+    // an empty CA file is a configuration error
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    assert!(matches!(
+        d.location.open_tls(1, Some(&empty)),
+        Err(GwaError::Config { .. })
+    ));
+}

@@ -59,6 +59,9 @@ pub enum Error {
     /// Certificate or key material could not be parsed or generated.
     #[error("certificate/key error: {0}")]
     Pki(String),
+    /// A PROXY protocol header (from a load balancer) was missing or malformed.
+    #[error("PROXY protocol header: {0}")]
+    ProxyHeader(&'static str),
     /// The caller's PB-TNC driver failed.
     #[error("PB-TNC driver error: {0}")]
     Driver(String),

@@ -120,7 +120,12 @@ pub struct ConnectionInfo {
     pub channel_binding: ChannelBinding,
     /// The peer's TCP address, when the connection came through a socket (set by the tokio
     /// adapters in [`net`](crate::net); `None` for in-memory connections).
+    /// With a PROXY protocol header (see [`proxy`](crate::proxy)) the server takes it from the
+    /// header: the original client, not the balancer.
     pub peer_addr: Option<std::net::SocketAddr>,
+    /// This end's TCP address (set by the tokio adapters). A gateway behind NAT or a balancer
+    /// can match it with the `peer_addr` the GWA recorded.
+    pub local_addr: Option<std::net::SocketAddr>,
 }
 
 impl ConnectionInfo {
@@ -150,6 +155,7 @@ impl ConnectionInfo {
             peer_chain,
             channel_binding: crate::binding::channel_binding(conn)?,
             peer_addr: None,
+            local_addr: None,
         })
     }
 }

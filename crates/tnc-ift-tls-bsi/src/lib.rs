@@ -116,6 +116,7 @@ pub mod net;
 pub mod pki;
 pub mod profile;
 pub mod provider;
+pub mod proxy;
 pub mod session;
 #[cfg(feature = "tnccs")]
 pub mod tnccs;

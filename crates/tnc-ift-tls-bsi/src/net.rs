@@ -284,6 +284,7 @@ impl Client {
             .map_err(|_| Error::Timeout("TCP connect"))??;
         tcp.set_nodelay(true)?;
         let peer_addr = tcp.peer_addr().ok();
+        let local_addr = tcp.local_addr().ok();
         let connector = tokio_rustls::TlsConnector::from(self.config.clone());
         let mut tls = tokio::time::timeout(
             self.timeouts.handshake,
@@ -293,6 +294,7 @@ impl Client {
         .map_err(|_| Error::Timeout("TLS handshake"))??;
         let mut info = ConnectionInfo::from_connection(tls.get_ref().1)?;
         info.peer_addr = peer_addr;
+        info.local_addr = local_addr;
         let session = Session::new(self.session.clone(), Instant::now());
         run_session(&mut tls, session, driver, info, self.timeouts.idle).await
     }
@@ -321,6 +323,7 @@ pub struct Server {
     session: SessionConfig,
     timeouts: Timeouts,
     max_connections: usize,
+    proxy_protocol: bool,
     shutdown_tx: watch::Sender<bool>,
     stats: Arc<ServerStats>,
 }
@@ -352,6 +355,7 @@ impl Server {
             session: settings.profile.session_config(Role::Server),
             timeouts: Timeouts::default(),
             max_connections: 1024,
+            proxy_protocol: false,
             shutdown_tx,
             stats: Arc::new(ServerStats::default()),
         })
@@ -372,6 +376,14 @@ impl Server {
     /// Sets the most concurrent connections; more are closed at once.
     pub fn with_max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;
+        self
+    }
+
+    /// Expects a PROXY protocol v2 header (see [`crate::proxy`]) before each TLS handshake
+    /// and takes the peer address from it. Only for a listener that nothing but the load
+    /// balancer can reach.
+    pub fn with_proxy_protocol(mut self, on: bool) -> Self {
+        self.proxy_protocol = on;
         self
     }
 
@@ -417,10 +429,11 @@ impl Server {
                     let acceptor = self.acceptor.clone();
                     let cfg = self.session.clone();
                     let t = self.timeouts;
+                    let proxy = self.proxy_protocol;
                     let stats = self.stats.clone();
                     let mut driver = factory();
                     tasks.spawn(async move {
-                        let r = serve_one(tcp, acceptor, cfg, t, driver.as_mut()).await;
+                        let r = serve_one(tcp, proxy, acceptor, cfg, t, driver.as_mut()).await;
                         match &r {
                             Ok(_) => stats.completed.fetch_add(1, Ordering::Relaxed),
                             Err(e) => {
@@ -442,19 +455,30 @@ impl Server {
 }
 
 async fn serve_one(
-    tcp: TcpStream,
+    mut tcp: TcpStream,
+    proxy: bool,
     acceptor: tokio_rustls::TlsAcceptor,
     cfg: SessionConfig,
     t: Timeouts,
     driver: &mut dyn PbDriver,
 ) -> Result<Outcome, Error> {
     tcp.set_nodelay(true)?;
-    let peer_addr = tcp.peer_addr().ok();
+    let mut peer_addr = tcp.peer_addr().ok();
+    let local_addr = tcp.local_addr().ok();
+    if proxy {
+        let h = tokio::time::timeout(t.handshake, crate::proxy::read_v2(&mut tcp))
+            .await
+            .map_err(|_| Error::Timeout("PROXY protocol header"))??;
+        if let Some(src) = h.source {
+            peer_addr = Some(src);
+        }
+    }
     let mut tls = tokio::time::timeout(t.handshake, acceptor.accept(tcp))
         .await
         .map_err(|_| Error::Timeout("TLS handshake"))??;
     let mut info = ConnectionInfo::from_connection(tls.get_ref().1)?;
     info.peer_addr = peer_addr;
+    info.local_addr = local_addr;
     let session = Session::new(cfg, Instant::now());
     run_session(&mut tls, session, driver, info, t.idle).await
 }

@@ -111,6 +111,10 @@ async fn one_assessment_per_connection_with_matching_binding() {
         );
         assert_eq!(out.info.peer.common_name.as_deref(), Some("gwa.localhost"));
         assert_eq!(srv.info.tls_version, out.info.tls_version);
+        // both ends name the same TCP connection
+        assert_eq!(srv.info.peer_addr, out.info.local_addr);
+        assert_eq!(srv.info.local_addr, out.info.peer_addr);
+        assert_eq!(out.info.peer_addr, Some(addr));
     }
     assert_eq!(stats.completed.load(Ordering::Relaxed), 4);
     stop.shutdown();
@@ -158,6 +162,77 @@ async fn limits_and_timeouts() {
         ..Timeouts::default()
     });
     assert!(c.run(addr, &mut mute).await.is_err());
+    stop.shutdown();
+    h.await.unwrap().unwrap();
+}
+
+/// A minimal TCP balancer for the test: prepends a PROXY v2 header claiming `claimed` as the
+/// client, then relays both directions (what HAProxy's `send-proxy-v2` does).
+async fn proxy_relay(
+    backend: std::net::SocketAddr,
+    claimed: std::net::SocketAddr,
+) -> std::net::SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut inbound, _) = l.accept().await.unwrap();
+            tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                let mut out = tokio::net::TcpStream::connect(backend).await.unwrap();
+                let mut h = tnc_ift_tls_bsi::proxy::SIGNATURE.to_vec();
+                h.extend_from_slice(&[0x21, 0x11, 0x00, 0x0C]);
+                let (std::net::SocketAddr::V4(src), std::net::SocketAddr::V4(dst)) =
+                    (claimed, backend)
+                else {
+                    panic!("IPv4 only in this test");
+                };
+                h.extend_from_slice(&src.ip().octets());
+                h.extend_from_slice(&dst.ip().octets());
+                h.extend_from_slice(&src.port().to_be_bytes());
+                h.extend_from_slice(&dst.port().to_be_bytes());
+                out.write_all(&h).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_protocol_names_the_gateway_behind_a_balancer() {
+    let pki = DevPki::generate(&DevPkiOptions::with_curve(
+        tnc_ift_tls_bsi::provider::Curve::P256,
+        2,
+    ))
+    .unwrap();
+    let (server, mut rx, factory) = start_server(&pki, 16, Timeouts::default()).await;
+    let server = server.with_proxy_protocol(true);
+    let addr = server.local_addr().unwrap();
+    let stats = server.stats();
+    let stop = server.shutdown_handle();
+    let h = tokio::spawn(server.run(factory, Duration::from_secs(5)));
+    let claimed: std::net::SocketAddr = "192.0.2.7:50000".parse().unwrap();
+    let relay = proxy_relay(addr, claimed).await;
+
+    // through the balancer: the server sees the claimed client address, TLS end to end
+    let out = client(&pki, 0, false)
+        .run(relay, &mut tncc())
+        .await
+        .unwrap();
+    let srv = rx.recv().await.unwrap().unwrap();
+    assert_eq!(srv.info.peer_addr, Some(claimed));
+    assert_eq!(srv.info.channel_binding, out.info.channel_binding);
+
+    // directly, without a header: closed before the handshake
+    assert!(client(&pki, 1, false).run(addr, &mut tncc()).await.is_err());
+    let srv = rx.recv().await.unwrap();
+    assert!(
+        srv.as_ref().is_err_and(|e| e.contains("PROXY protocol")),
+        "{srv:?}"
+    );
+    assert_eq!(stats.completed.load(Ordering::Relaxed), 1);
+    assert_eq!(stats.failed.load(Ordering::Relaxed), 1);
     stop.shutdown();
     h.await.unwrap().unwrap();
 }

@@ -86,8 +86,15 @@ impl Database {
     }
 
     /// Opens the store (without creating or checking the schema). `pool_size` bounds the
-    /// PostgreSQL connections of this process; SQLite uses one connection.
+    /// PostgreSQL connections of this process; SQLite uses one connection. PostgreSQL
+    /// connections are plaintext (see [`Database::open_tls`]).
     pub fn open(&self, pool_size: usize) -> Result<Arc<dyn Storage>> {
+        self.open_tls(pool_size, None)
+    }
+
+    /// As [`Database::open`]; with `ca_file` (PEM), PostgreSQL connections use TLS verified
+    /// against those CAs (ignored for SQLite).
+    pub fn open_tls(&self, pool_size: usize, ca_file: Option<&Path>) -> Result<Arc<dyn Storage>> {
         Ok(match self {
             Database::Sqlite(p) => {
                 if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -95,7 +102,23 @@ impl Database {
                 }
                 Arc::new(SqliteStorage::open(p)?)
             }
-            Database::Postgres(url) => Arc::new(PgStorage::connect(url, pool_size)?),
+            Database::Postgres(url) => match ca_file {
+                None => Arc::new(PgStorage::connect(url, pool_size)?),
+                Some(ca) => {
+                    let certs =
+                        tnc_ift_tls_bsi::pki::load_certs(ca).map_err(|e| GwaError::Config {
+                            path: ca.to_owned(),
+                            message: format!("cannot read the database CA certificates: {e}"),
+                        })?;
+                    if certs.is_empty() {
+                        return Err(GwaError::Config {
+                            path: ca.to_owned(),
+                            message: "no CERTIFICATE in the database CA file".into(),
+                        });
+                    }
+                    Arc::new(PgStorage::connect_tls(url, pool_size, certs)?)
+                }
+            },
         })
     }
 }

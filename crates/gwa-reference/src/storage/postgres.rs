@@ -11,8 +11,8 @@
 //! idempotent — reads, upserts, and [`Storage::record_assessment`], whose uid makes a repeated
 //! commit find the first one. [`Storage::log_event`] is not retried (at most once).
 //!
-//! Connections use no TLS: run PostgreSQL on the same host, a Unix socket or a private network
-//! (docs/DEPLOYMENT.md).
+//! Connections are plaintext unless [`PgStorage::connect_tls`] (configuration `database_ca`)
+//! is used: then TLS is required and the server's certificate verified (docs/DEPLOYMENT.md).
 
 use std::future::Future;
 use std::str::FromStr;
@@ -20,8 +20,10 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use smgw_gwa_admin::TncProfile;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
     ASSESSMENT_COLS, AssessmentJson, AssessmentRecord, DigestAlgorithm, FleetCounts, GATEWAY_COLS,
@@ -35,6 +37,53 @@ const PG_MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_in
 
 /// The newest PostgreSQL schema version this build knows.
 pub const PG_SCHEMA_VERSION: u32 = PG_MIGRATIONS.len() as u32;
+
+/// The statements of the assessment path (prepared once per connection).
+mod sql {
+    pub const GATEWAY_FIRST_CONTACT: &str = "INSERT INTO gateways (id, first_seen_ms, last_seen_ms)
+        VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING";
+
+    pub const INSERT_ASSESSMENT: &str = "INSERT INTO assessments (uid, connection_id,
+            gateway_id, started_ms, finished_ms, recommendation, evaluation, verdict,
+            reasons_json, imv_json, measurement_json, vendor, product, firmware, peer_addr, tls)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        ON CONFLICT (uid) DO NOTHING RETURNING id";
+
+    pub const ASSESSMENT_BY_UID: &str = "SELECT id, gateway_id FROM assessments WHERE uid = $1";
+
+    /// The logbook in one statement, in order.
+    pub const INSERT_LOGBOOK: &str = "INSERT INTO logbook (assessment_id, gateway_id, time_ms,
+            level, event, detail)
+        SELECT $1, $2, t, l, e, d
+        FROM UNNEST($3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])
+             WITH ORDINALITY AS x (t, l, e, d, n)
+        ORDER BY n";
+
+    /// The gateway summary follows the newest assessment by (finished, id): every column is
+    /// computed from the row version it replaces, and when a concurrent writer holds the row,
+    /// PostgreSQL recomputes them from that writer's committed version.
+    pub const UPDATE_SUMMARY: &str = "UPDATE gateways SET
+            last_seen_ms = GREATEST(last_seen_ms, $8),
+            last_assessed_ms = CASE WHEN (last_assessed_ms IS NULL
+                OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))
+                THEN $2 ELSE last_assessed_ms END,
+            last_verdict = CASE WHEN (last_assessed_ms IS NULL
+                OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))
+                THEN $3 ELSE last_verdict END,
+            last_assessment_id = CASE WHEN (last_assessed_ms IS NULL
+                OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))
+                THEN $4 ELSE last_assessment_id END,
+            vendor = CASE WHEN (last_assessed_ms IS NULL
+                OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))
+                THEN COALESCE($5, vendor) ELSE vendor END,
+            product = CASE WHEN (last_assessed_ms IS NULL
+                OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))
+                THEN COALESCE($6, product) ELSE product END,
+            firmware = CASE WHEN (last_assessed_ms IS NULL
+                OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))
+                THEN COALESCE($7, firmware) ELSE firmware END
+        WHERE id = $1";
+}
 
 /// Advisory lock that serialises `init` when several instances start at once.
 const INIT_LOCK: i64 = 0x6777_612d_696e_6974;
@@ -119,6 +168,9 @@ impl From<PoolError> for PgErr {
 
 type Attempt<T> = std::result::Result<T, PgErr>;
 
+/// A statement parameter.
+type Param<'a> = dyn tokio_postgres::types::ToSql + Sync + 'a;
+
 /// The URL without its password, for messages.
 pub(crate) fn redact(url: &str) -> String {
     // postgres://user:password@host/db → postgres://user:***@host/db
@@ -168,6 +220,32 @@ impl PgStorage {
     /// Unless the URL sets them, a connect timeout of 5 s, TCP keepalives and a statement
     /// timeout of 30 s apply.
     pub fn connect(url: &str, pool_size: usize) -> Result<Self> {
+        Self::build(url, pool_size, None)
+    }
+
+    /// As [`PgStorage::connect`], over TLS: the server's certificate must chain to one of
+    /// `ca_certs` and name the URL's host; plaintext is never used.
+    pub fn connect_tls(
+        url: &str,
+        pool_size: usize,
+        ca_certs: Vec<rustls::pki_types::CertificateDer<'static>>,
+    ) -> Result<Self> {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in ca_certs {
+            roots.add(c).map_err(|e| {
+                GwaError::Postgres(format!("unusable database CA certificate: {e}"))
+            })?;
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| GwaError::Postgres(format!("TLS configuration: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Self::build(url, pool_size, Some(tls))
+    }
+
+    fn build(url: &str, pool_size: usize, tls: Option<rustls::ClientConfig>) -> Result<Self> {
         let name = redact(url);
         let mut cfg = tokio_postgres::Config::from_str(url).map_err(|e| GwaError::Config {
             path: name.clone().into(),
@@ -189,13 +267,16 @@ impl PgStorage {
             .enable_all()
             .build()
             .map_err(|e| GwaError::Postgres(format!("cannot start the database runtime: {e}")))?;
-        let mgr = Manager::from_config(
-            cfg,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let mgr_cfg = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let mgr = match tls {
+            Some(tls) => {
+                cfg.ssl_mode(SslMode::Require);
+                Manager::from_config(cfg, MakeRustlsConnect::new(tls), mgr_cfg)
+            }
+            None => Manager::from_config(cfg, NoTls, mgr_cfg),
+        };
         let pool = Pool::builder(mgr)
             .max_size(pool_size.max(1))
             .runtime(Runtime::Tokio1)
@@ -422,7 +503,7 @@ impl Storage for PgStorage {
             async move {
                 let c = pool.get().await?;
                 let sql = format!("SELECT {GATEWAY_COLS} FROM gateways WHERE id = $1");
-                match c.query_opt(&sql, &[&id]).await? {
+                match c.query_opt(&c.prepare_cached(&sql).await?, &[&id]).await? {
                     Some(r) => Ok(Some(gateway_row(&r)?)),
                     None => Ok(None),
                 }
@@ -529,48 +610,41 @@ impl Storage for PgStorage {
             async move {
                 let mut c = pool.get().await?;
                 let tx = c.transaction().await?;
-                tx.execute(
-                    "INSERT INTO gateways (id, first_seen_ms, last_seen_ms) VALUES ($1, $2, $2)
-                     ON CONFLICT (id) DO NOTHING",
-                    &[&a.gateway_id, &a.started_ms],
-                )
-                .await?;
-                let inserted = tx
-                    .query_opt(
-                        "INSERT INTO assessments (uid, connection_id, gateway_id, started_ms,
-                             finished_ms, recommendation, evaluation, verdict, reasons_json,
-                             imv_json, measurement_json, vendor, product, firmware, peer_addr, tls)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                                 $15, $16)
-                         ON CONFLICT (uid) DO NOTHING RETURNING id",
-                        &[
-                            &a.uid,
-                            &a.connection_id,
-                            &a.gateway_id,
-                            &a.started_ms,
-                            &a.finished_ms,
-                            &a.recommendation,
-                            &a.evaluation,
-                            &a.verdict.as_str(),
-                            &json.reasons,
-                            &json.imvs,
-                            &json.measurement,
-                            &a.vendor,
-                            &a.product,
-                            &a.firmware,
-                            &a.peer_addr,
-                            &a.tls,
-                        ],
-                    )
-                    .await?;
+                // statements are prepared once per connection; the independent ones of each
+                // stage are pipelined (sent in order without waiting): BEGIN, two stages and
+                // COMMIT are four round trips
+                let (gw_st, ins_st) = tokio::try_join!(
+                    tx.prepare_cached(sql::GATEWAY_FIRST_CONTACT),
+                    tx.prepare_cached(sql::INSERT_ASSESSMENT),
+                )?;
+                let verdict = a.verdict.as_str();
+                let gw_params: [&Param<'_>; 2] = [&a.gateway_id, &a.started_ms];
+                let ins_params: [&Param<'_>; 16] = [
+                    &a.uid,
+                    &a.connection_id,
+                    &a.gateway_id,
+                    &a.started_ms,
+                    &a.finished_ms,
+                    &a.recommendation,
+                    &a.evaluation,
+                    &verdict,
+                    &json.reasons,
+                    &json.imvs,
+                    &json.measurement,
+                    &a.vendor,
+                    &a.product,
+                    &a.firmware,
+                    &a.peer_addr,
+                    &a.tls,
+                ];
+                let (_, inserted) = tokio::try_join!(
+                    tx.execute(&gw_st, &gw_params),
+                    tx.query_opt(&ins_st, &ins_params),
+                )?;
                 let Some(row) = inserted else {
                     // a retry after a commit whose acknowledgement was lost
-                    let row = tx
-                        .query_one(
-                            "SELECT id, gateway_id FROM assessments WHERE uid = $1",
-                            &[&a.uid],
-                        )
-                        .await?;
+                    let st = tx.prepare_cached(sql::ASSESSMENT_BY_UID).await?;
+                    let row = tx.query_one(&st, &[&a.uid]).await?;
                     let gw: String = row.try_get(1)?;
                     if gw != a.gateway_id {
                         return Err(PgErr::permanent(GwaError::Conflict(format!(
@@ -582,45 +656,30 @@ impl Storage for PgStorage {
                     return Ok(row.try_get(0)?);
                 };
                 let id: i64 = row.try_get(0)?;
-                if !a.log.is_empty() {
-                    let times: Vec<i64> = a.log.iter().map(|e| e.time_ms).collect();
-                    let levels: Vec<&str> = a.log.iter().map(|e| e.level.as_str()).collect();
-                    let events: Vec<&str> = a.log.iter().map(|e| e.event.as_str()).collect();
-                    let details: Vec<&str> = a.log.iter().map(|e| e.detail.as_str()).collect();
-                    tx.execute(
-                        "INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
-                         SELECT $1, $2, t, l, e, d
-                         FROM UNNEST($3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])
-                              WITH ORDINALITY AS x (t, l, e, d, n)
-                         ORDER BY n",
-                        &[&id, &a.gateway_id, &times, &levels, &events, &details],
-                    )
-                    .await?;
-                }
-                // the summary follows the newest assessment by (finished, id); a concurrent
-                // writer holds the row lock and this condition is re-checked after its commit
-                tx.execute(
-                    "UPDATE gateways SET last_assessed_ms = $2, last_verdict = $3,
-                         last_assessment_id = $4, vendor = COALESCE($5, vendor),
-                         product = COALESCE($6, product), firmware = COALESCE($7, firmware)
-                     WHERE id = $1 AND (last_assessed_ms IS NULL
-                         OR (last_assessed_ms, COALESCE(last_assessment_id, 0)) < ($2, $4))",
-                    &[
-                        &a.gateway_id,
-                        &a.finished_ms,
-                        &a.verdict.as_str(),
-                        &id,
-                        &a.vendor,
-                        &a.product,
-                        &a.firmware,
-                    ],
-                )
-                .await?;
-                tx.execute(
-                    "UPDATE gateways SET last_seen_ms = GREATEST(last_seen_ms, $2) WHERE id = $1",
-                    &[&a.gateway_id, &a.started_ms],
-                )
-                .await?;
+                let times: Vec<i64> = a.log.iter().map(|e| e.time_ms).collect();
+                let levels: Vec<&str> = a.log.iter().map(|e| e.level.as_str()).collect();
+                let events: Vec<&str> = a.log.iter().map(|e| e.event.as_str()).collect();
+                let details: Vec<&str> = a.log.iter().map(|e| e.detail.as_str()).collect();
+                let (log_st, sum_st) = tokio::try_join!(
+                    tx.prepare_cached(sql::INSERT_LOGBOOK),
+                    tx.prepare_cached(sql::UPDATE_SUMMARY),
+                )?;
+                let log_params: [&Param<'_>; 6] =
+                    [&id, &a.gateway_id, &times, &levels, &events, &details];
+                let sum_params: [&Param<'_>; 8] = [
+                    &a.gateway_id,
+                    &a.finished_ms,
+                    &verdict,
+                    &id,
+                    &a.vendor,
+                    &a.product,
+                    &a.firmware,
+                    &a.started_ms,
+                ];
+                tokio::try_join!(
+                    tx.execute(&log_st, &log_params),
+                    tx.execute(&sum_st, &sum_params),
+                )?;
                 tx.commit().await?;
                 Ok(id)
             }
@@ -681,8 +740,8 @@ impl Storage for PgStorage {
                 let c = pool.get().await?;
                 let row = c
                     .query_one(
-                        "INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
-                         VALUES (NULL, $1, $2, $3, $4, $5) RETURNING id",
+                        &c.prepare_cached("INSERT INTO logbook (assessment_id, gateway_id, time_ms, level, event, detail)
+                         VALUES (NULL, $1, $2, $3, $4, $5) RETURNING id").await?,
                         &[&gateway_id, &e.time_ms, &e.level.as_str(), &e.event, &e.detail],
                     )
                     .await?;

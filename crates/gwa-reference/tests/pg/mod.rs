@@ -159,3 +159,23 @@ impl Drop for TempDb {
         let _ = std::panic::catch_unwind(move || admin_exec(&admin, &sql));
     }
 }
+
+/// The CA of the test cluster's TLS certificate (`GWA_TEST_POSTGRES_CA`, set by
+/// `scripts/pg-cluster start`), failing like [`admin_url`] when it is missing.
+pub fn ca_file(test: &str) -> Option<std::path::PathBuf> {
+    match std::env::var("GWA_TEST_POSTGRES_CA") {
+        Ok(p) if !p.is_empty() => Some(p.into()),
+        _ if std::env::var("GWA_SKIP_POSTGRES").is_ok_and(|v| v == "1") => {
+            eprintln!("SKIPPED {test}: GWA_SKIP_POSTGRES=1 (no PostgreSQL)");
+            None
+        }
+        _ => panic!(
+            "{test} needs the test cluster's CA in GWA_TEST_POSTGRES_CA: run \
+             `eval \"$(scripts/pg-cluster start)\"`, or set GWA_SKIP_POSTGRES=1"
+        ),
+    }
+}
+
+/// Whether the connection that runs this query uses TLS (`pg_stat_ssl`).
+pub const SSL_IN_USE: &str =
+    "SELECT COUNT(*) FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl";
