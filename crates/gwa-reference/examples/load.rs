@@ -93,7 +93,17 @@ fn main() {
     let cfgs: Vec<PathBuf> = ports
         .iter()
         .enumerate()
-        .map(|(i, p)| write_gwa_config(d, &format!("gwa{}", i + 1), &db, p, 2 * 24 * 3600))
+        .map(|(i, p)| {
+            // behind HAProxy the instances read its PROXY v2 header (docs/DEPLOYMENT.md)
+            write_gwa_config(
+                d,
+                &format!("gwa{}", i + 1),
+                &db,
+                p,
+                2 * 24 * 3600,
+                instances > 1,
+            )
+        })
         .collect();
     std::fs::write(
         d.join("wakeup.key"),
@@ -122,7 +132,7 @@ fn main() {
     if instances > 1 {
         let hp = haproxy_bin().expect("--instances > 1 needs haproxy (apt-get install haproxy)");
         let lb = Balancer::free();
-        haproxy = Some(lb.start(&hp, d, &ports));
+        haproxy = Some(lb.start(&hp, d, &ports, true));
         let want: Vec<(String, &str)> =
             (1..=instances).map(|i| (format!("gwa{i}"), "UP")).collect();
         let want: Vec<(&str, &str)> = want.iter().map(|(a, b)| (a.as_str(), *b)).collect();

@@ -96,7 +96,9 @@ fn tls_settings() -> TlsSettings {
     s
 }
 
-async fn profile_via(addr: SocketAddr, pki: &DevPki, gw: usize) -> TncProfile {
+/// Fetches gateway `gw`'s TNC profile from `addr`; `direct` (an instance's own port, not the
+/// balancer): send the PROXY v2 LOCAL header first, as the listener expects one.
+async fn profile_via(addr: SocketAddr, pki: &DevPki, gw: usize, direct: bool) -> TncProfile {
     let settings = tls_settings();
     let cfg = settings
         .client_config(
@@ -104,7 +106,11 @@ async fn profile_via(addr: SocketAddr, pki: &DevPki, gw: usize) -> TncProfile {
             Some(&pki.credentials(&pki.gateways[gw])),
         )
         .unwrap();
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    if direct {
+        use tokio::io::AsyncWriteExt;
+        tcp.write_all(&PROXY_V2_LOCAL).await.unwrap();
+    }
     let mut tls = tokio_rustls::TlsConnector::from(cfg)
         .connect(settings.server_name(), tcp)
         .await
@@ -124,6 +130,8 @@ struct Received {
     allowed: bool,
     /// the attempt began after the kill: only the survivor can have served it
     after_kill: bool,
+    /// the gateway's own address of the connection (when it closed normally)
+    local_addr: Option<String>,
 }
 
 #[derive(Default)]
@@ -156,7 +164,7 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
     let cfg: Vec<PathBuf> = ports
         .iter()
         .enumerate()
-        .map(|(i, p)| write_gwa_config(d, &format!("gwa{}", i + 1), db, p, 3600))
+        .map(|(i, p)| write_gwa_config(d, &format!("gwa{}", i + 1), db, p, 3600, true))
         .collect();
     let lb = Balancer::free();
 
@@ -184,7 +192,9 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
             &logs[i],
         );
     }
-    let _haproxy = lb.start(&env.haproxy, d, &ports);
+    // HAProxy sends a PROXY v2 header; the instances read it (`proxy_protocol = true`), so
+    // assessments name the gateway's address, not the balancer's
+    let _haproxy = lb.start(&env.haproxy, d, &ports, true);
     lb.wait_states(
         "gwa_pt_tls",
         &[("gwa1", "UP"), ("gwa2", "UP")],
@@ -213,8 +223,12 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
             ],
         );
         assert!(out.contains(&format!("revision {rev}")), "{out}");
-        for addr in [ports[0].profile, ports[1].profile, lb.profile] {
-            let p = profile_via(addr, &pki, 0).await;
+        for (addr, direct) in [
+            (ports[0].profile, true),
+            (ports[1].profile, true),
+            (lb.profile, false),
+        ] {
+            let p = profile_via(addr, &pki, 0, direct).await;
             assert_eq!(p.revision, rev, "profile via {addr}");
             assert_eq!(
                 p.interval_secs,
@@ -300,6 +314,10 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
                             connection_id: connection_id(&binding),
                             allowed: dec.recommendation == AccessRecommendation::ALLOWED,
                             after_kill,
+                            local_addr: match &r {
+                                Ok(Ok(out)) => out.info.local_addr.map(|a| a.to_string()),
+                                _ => None,
+                            },
                         });
                         tally.received.fetch_add(1, Ordering::SeqCst);
                         break;
@@ -395,18 +413,18 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
         db.has_column("assessments", "connection_id"),
         "assessments.connection_id is missing"
     );
-    let (duplicates, without_result) = {
-        let stored: Vec<(String, String, String)> = db
-            .query("SELECT connection_id, gateway_id, verdict FROM assessments")
+    let (duplicates, without_result, with_addr) = {
+        let stored: Vec<(String, String, String, String)> = db
+            .query("SELECT connection_id, gateway_id, verdict, peer_addr FROM assessments")
             .into_iter()
-            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()))
             .collect();
         assert_eq!(stored.len() as i64, rows);
         assert!(
             stored.iter().all(|s| s.0.len() == 64),
             "every assessment has a connection id"
         );
-        let mut by_cid: HashMap<&str, Vec<&(String, String, String)>> = HashMap::new();
+        let mut by_cid: HashMap<&str, Vec<&(String, String, String, String)>> = HashMap::new();
         for s in &stored {
             by_cid.entry(s.0.as_str()).or_default().push(s);
         }
@@ -419,6 +437,7 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
             ),
             0
         );
+        let mut with_addr = 0;
         for r in &results {
             let rows = by_cid.get(r.connection_id.as_str()).map_or(0, Vec::len);
             assert_eq!(
@@ -429,14 +448,23 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
             let s = by_cid[r.connection_id.as_str()][0];
             assert_eq!(s.1, r.gateway);
             assert_eq!(s.2, "trusted");
+            // the PROXY header carried the gateway's address through HAProxy
+            if let Some(a) = &r.local_addr {
+                assert_eq!(&s.3, a, "peer_addr of connection {}", r.connection_id);
+                with_addr += 1;
+            }
         }
+        assert!(
+            with_addr >= results.len() / 2,
+            "only {with_addr} results had the gateway's address to compare"
+        );
         let received: std::collections::HashSet<&str> =
             results.iter().map(|r| r.connection_id.as_str()).collect();
         let without = stored
             .iter()
             .filter(|s| !received.contains(s.0.as_str()))
             .count();
-        (duplicates, without)
+        (duplicates, without, with_addr)
     };
     assert!(
         rows >= results.len() as i64,
@@ -498,7 +526,8 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
     ci_log(&format!(
         "fleet: backend {}, 2 instances behind HAProxy, {TASKS} gateway tasks on {GATEWAYS} gateways; \
          instance 1 killed (SIGKILL) after {received_at_kill} results with {in_flight_at_kill} connections \
-         in flight; {after_kill} assessments began after the kill; attempt errors {errors:?}; \
+         in flight; {after_kill} assessments began after the kill; {with_addr} stored peer addresses equal \
+         the gateway's own (PROXY v2 through HAProxy); attempt errors {errors:?}; \
          load {:.1}s, test {:.1}s",
         db.kind(),
         wall.as_secs_f64(),

@@ -398,20 +398,22 @@ impl Ports {
 }
 
 /// Writes `dir/NAME.toml` for one instance: the shared database, the development PKI in
-/// `dir/pki`, the shared wake-up key `dir/wakeup.key`; only the listen addresses differ.
+/// `dir/pki`, the shared wake-up key `dir/wakeup.key`; only the listen addresses differ. With
+/// `proxy_protocol` the PT-TLS and profile listeners expect HAProxy's PROXY v2 header.
 pub fn write_gwa_config(
     dir: &Path,
     name: &str,
     db: &Db,
     p: &Ports,
     stale_after_secs: u64,
+    proxy_protocol: bool,
 ) -> PathBuf {
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(
         &path,
         format!(
             "database = \"{}\"\nstale_after_secs = {stale_after_secs}\n\
-             [listen]\npt_tls = \"{}\"\nprofile = \"{}\"\nhttp = \"{}\"\n\
+             [listen]\npt_tls = \"{}\"\nprofile = \"{}\"\nhttp = \"{}\"\nproxy_protocol = {proxy_protocol}\n\
              [tls]\ncertificate = \"pki/gwa-chain.pem\"\nprivate_key = \"pki/gwa.key\"\n\
              trust_anchors = \"pki/root-ca.pem\"\n\
              [wakeup]\nsigning_key = \"wakeup.key\"\ncurve = \"P-256\"\n",
@@ -519,19 +521,22 @@ impl Balancer {
         }
     }
 
-    /// The configuration text (also in docs/DEPLOYMENT.md, with production timeouts).
-    pub fn config(&self, instances: &[Ports]) -> String {
+    /// The configuration text (also in docs/DEPLOYMENT.md, with production timeouts). With
+    /// `send_proxy` HAProxy prepends a PROXY v2 header to each forwarded connection (the
+    /// health checks on the HTTP port go without one).
+    pub fn config(&self, instances: &[Ports], send_proxy: bool) -> String {
         let mut pt = String::new();
         let mut prof = String::new();
+        let sp = if send_proxy { " send-proxy-v2" } else { "" };
         for (i, p) in instances.iter().enumerate() {
             let n = i + 1;
             pt.push_str(&format!(
-                "    server gwa{n} {} check port {} inter 100ms fall 2 rise 2\n",
+                "    server gwa{n} {}{sp} check port {} inter 100ms fall 2 rise 2\n",
                 p.pt_tls,
                 p.http.port()
             ));
             prof.push_str(&format!(
-                "    server gwa{n} {} check port {} inter 100ms fall 2 rise 2\n",
+                "    server gwa{n} {}{sp} check port {} inter 100ms fall 2 rise 2\n",
                 p.profile,
                 p.http.port()
             ));
@@ -551,9 +556,9 @@ impl Balancer {
 
     /// Writes the configuration into `dir/haproxy.cfg`, checks it (`-c`) and starts HAProxy in
     /// the foreground (`-db`) as a child; waits until both frontends listen.
-    pub fn start(&self, haproxy: &Path, dir: &Path, instances: &[Ports]) -> Proc {
+    pub fn start(&self, haproxy: &Path, dir: &Path, instances: &[Ports], send_proxy: bool) -> Proc {
         let cfg = dir.join("haproxy.cfg");
-        std::fs::write(&cfg, self.config(instances)).unwrap();
+        std::fs::write(&cfg, self.config(instances, send_proxy)).unwrap();
         let check = Command::new(haproxy)
             .arg("-c")
             .arg("-q")
@@ -708,3 +713,9 @@ pub fn metric(text: &str, name: &str) -> Option<f64> {
             .flatten()
     })
 }
+
+/// A PROXY protocol v2 header with the LOCAL command (no client address): what a client that
+/// connects to a `proxy_protocol` listener directly, not through the balancer, must send first.
+pub const PROXY_V2_LOCAL: [u8; 16] = [
+    0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x20, 0x00, 0x00, 0x00,
+];
