@@ -23,8 +23,9 @@
 //!   reaped children) plus its live children (the backends), found through `pg_backend_pid()`
 //!   of this database, so only a server on this machine is measured.
 //! * `--instances N`: N > 1 starts N `serve` processes on the same database and HAProxy
-//!   (Debian package; TCP mode, round robin, health checks on /healthz) in front of them;
-//!   the gateways connect to HAProxy.
+//!   (Debian package; TCP mode, round robin, health checks on /healthz, `send-proxy-v2` with
+//!   `[listen] proxy_protocol = true` on the instances) in front of them; the gateways connect
+//!   to HAProxy.
 //! * `--target`: connect the gateways to this address instead (e.g. a balancer started by hand).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
