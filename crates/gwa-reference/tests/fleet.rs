@@ -504,6 +504,17 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
         );
     }
     assert_eq!(assessed, GATEWAYS);
+    // the same gateway really was assessed twice at the same time (two tasks per gateway
+    // certificate, round robin over the instances): overlapping assessments in the database
+    let overlapping = db.count(
+        "SELECT count(*) FROM assessments a JOIN assessments b \
+         ON a.gateway_id = b.gateway_id AND a.id < b.id \
+         AND a.started_ms < b.finished_ms AND b.started_ms < a.finished_ms",
+    );
+    assert!(
+        overlapping > 0,
+        "no two assessments of one gateway overlapped in time"
+    );
     // stale from the shared data, on the survivor: only the never-assessed gateway
     let m = metrics_of(ports[1].http);
     assert_eq!(metric(&m, "gwa_stale_gateways"), Some(1.0), "{m}");
@@ -527,7 +538,8 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
         "fleet: backend {}, 2 instances behind HAProxy, {TASKS} gateway tasks on {GATEWAYS} gateways; \
          instance 1 killed (SIGKILL) after {received_at_kill} results with {in_flight_at_kill} connections \
          in flight; {after_kill} assessments began after the kill; {with_addr} stored peer addresses equal \
-         the gateway's own (PROXY v2 through HAProxy); attempt errors {errors:?}; \
+         the gateway's own (PROXY v2 through HAProxy); {overlapping} pairs of overlapping assessments of one \
+         gateway; attempt errors {errors:?}; \
          load {:.1}s, test {:.1}s",
         db.kind(),
         wall.as_secs_f64(),
