@@ -103,6 +103,7 @@ fn main() {
                 p,
                 2 * 24 * 3600,
                 instances > 1,
+                None,
             )
         })
         .collect();

@@ -56,6 +56,8 @@ fn ci_log(line: &str) {
 struct Env {
     haproxy: PathBuf,
     db: Db,
+    /// CA of the PostgreSQL server's TLS certificate (`GWA_TEST_POSTGRES_CA`)
+    db_ca: Option<PathBuf>,
 }
 
 fn environment(dir: &Path) -> Option<Env> {
@@ -86,7 +88,10 @@ fn environment(dir: &Path) -> Option<Env> {
             Err(e) => return missing(format!("cannot create a database through {url}: {e}")),
         }
     };
-    Some(Env { haproxy, db })
+    let db_ca = std::env::var_os("GWA_TEST_POSTGRES_CA")
+        .filter(|v| !v.is_empty() && db.is_postgres())
+        .map(PathBuf::from);
+    Some(Env { haproxy, db, db_ca })
 }
 
 fn tls_settings() -> TlsSettings {
@@ -164,7 +169,12 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
     let cfg: Vec<PathBuf> = ports
         .iter()
         .enumerate()
-        .map(|(i, p)| write_gwa_config(d, &format!("gwa{}", i + 1), db, p, 3600, true))
+        .map(|(i, p)| {
+            // instance 2 (the survivor) talks to PostgreSQL over TLS when the cluster's CA is
+            // known (scripts/pg-cluster exports it), as DEPLOYMENT.md recommends across machines
+            let ca = (i == 1).then_some(env.db_ca.as_deref()).flatten();
+            write_gwa_config(d, &format!("gwa{}", i + 1), db, p, 3600, true, ca)
+        })
         .collect();
     let lb = Balancer::free();
 
@@ -515,6 +525,18 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
         overlapping > 0,
         "no two assessments of one gateway overlapped in time"
     );
+    // the survivor's pooled connections use TLS when it was configured with the CA
+    let tls_note = if env.db_ca.is_some() {
+        let tls = db.count(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = 'gwa-reference' AND a.datname = current_database() \
+             AND s.ssl",
+        );
+        assert!(tls >= 1, "instance 2 has no TLS connection to PostgreSQL");
+        format!("instance 2 on PostgreSQL over TLS ({tls} connections)")
+    } else {
+        "no GWA_TEST_POSTGRES_CA: PostgreSQL over TLS not exercised".to_owned()
+    };
     // stale from the shared data, on the survivor: only the never-assessed gateway
     let m = metrics_of(ports[1].http);
     assert_eq!(metric(&m, "gwa_stale_gateways"), Some(1.0), "{m}");
@@ -539,7 +561,7 @@ async fn two_instances_behind_haproxy_survive_a_kill() {
          instance 1 killed (SIGKILL) after {received_at_kill} results with {in_flight_at_kill} connections \
          in flight; {after_kill} assessments began after the kill; {with_addr} stored peer addresses equal \
          the gateway's own (PROXY v2 through HAProxy); {overlapping} pairs of overlapping assessments of one \
-         gateway; attempt errors {errors:?}; \
+         gateway; {tls_note}; attempt errors {errors:?}; \
          load {:.1}s, test {:.1}s",
         db.kind(),
         wall.as_secs_f64(),

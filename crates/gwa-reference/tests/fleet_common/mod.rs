@@ -399,7 +399,8 @@ impl Ports {
 
 /// Writes `dir/NAME.toml` for one instance: the shared database, the development PKI in
 /// `dir/pki`, the shared wake-up key `dir/wakeup.key`; only the listen addresses differ. With
-/// `proxy_protocol` the PT-TLS and profile listeners expect HAProxy's PROXY v2 header.
+/// `proxy_protocol` the PT-TLS and profile listeners expect HAProxy's PROXY v2 header; with
+/// `database_ca` the instance connects to PostgreSQL with TLS verified against that CA.
 pub fn write_gwa_config(
     dir: &Path,
     name: &str,
@@ -407,12 +408,16 @@ pub fn write_gwa_config(
     p: &Ports,
     stale_after_secs: u64,
     proxy_protocol: bool,
+    database_ca: Option<&Path>,
 ) -> PathBuf {
     let path = dir.join(format!("{name}.toml"));
+    let ca = database_ca.map_or(String::new(), |c| {
+        format!("database_ca = \"{}\"\n", c.display())
+    });
     std::fs::write(
         &path,
         format!(
-            "database = \"{}\"\nstale_after_secs = {stale_after_secs}\n\
+            "database = \"{}\"\n{ca}stale_after_secs = {stale_after_secs}\n\
              [listen]\npt_tls = \"{}\"\nprofile = \"{}\"\nhttp = \"{}\"\nproxy_protocol = {proxy_protocol}\n\
              [tls]\ncertificate = \"pki/gwa-chain.pem\"\nprivate_key = \"pki/gwa.key\"\n\
              trust_anchors = \"pki/root-ca.pem\"\n\
