@@ -10,7 +10,7 @@
 //! | `GET /api/stale?older_than=DURATION` | gateways not assessed within DURATION |
 //! | `GET /api/log?limit=N` | the latest logbook entries (incl. refused connections) |
 //! | `GET /metrics` | Prometheus text |
-//! | `GET /healthz` | `ok` |
+//! | `GET /healthz` | `ok`, or 503 when the database cannot be used (for load-balancer checks) |
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,6 +82,7 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
         _ => "Internal Server Error",
     }
 }
@@ -119,10 +120,18 @@ impl Api {
         let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let r: Result<Response> = (|| {
             Ok(match segs.as_slice() {
-                ["healthz"] => Response {
-                    status: 200,
-                    content_type: "text/plain",
-                    body: "ok\n".into(),
+                // a load balancer takes an instance out when its database is gone
+                ["healthz"] => match self.storage.check_schema() {
+                    Ok(_) => Response {
+                        status: 200,
+                        content_type: "text/plain",
+                        body: "ok\n".into(),
+                    },
+                    Err(e) => Response {
+                        status: 503,
+                        content_type: "text/plain",
+                        body: format!("database unavailable: {e}\n"),
+                    },
                 },
                 ["metrics"] => {
                     let before = crate::time::now_ms()
@@ -295,6 +304,16 @@ mod tests {
                 .contains("gwa_stale_gateways 1")
         );
         assert_eq!(a.handle("GET", "/other").status, 404);
+        assert_eq!(a.handle("GET", "/healthz").status, 200);
+        // an instance whose database cannot be used is not healthy
+        let broken = Api {
+            storage: Arc::new(SqliteStorage::open_in_memory().unwrap()), // never initialised
+            metrics: Arc::new(Metrics::new()),
+            stale_after: Duration::from_secs(60),
+        };
+        let r = broken.handle("GET", "/healthz");
+        assert_eq!(r.status, 503);
+        assert!(r.body.contains("not initialised"), "{}", r.body);
         assert_eq!(a.handle("GET", "/api/gateways/%zz").status, 400);
     }
 }
