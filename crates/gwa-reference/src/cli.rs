@@ -579,6 +579,24 @@ pub fn doctor_report(cfg: &Config) -> (String, usize) {
             })
             .map_err(|e| e.to_string()),
     );
+    let mut warnings = Vec::new();
+    if let Ok(t) = load_tls(cfg) {
+        let now = now_ms() / 1000;
+        let certs = t
+            .credentials
+            .chain
+            .first()
+            .map(|c| ("GWA certificate", c))
+            .into_iter()
+            .chain(t.roots.iter().map(|c| ("trust anchor", c)));
+        for (what, der) in certs {
+            match certificate_validity(what, der.as_ref(), now) {
+                Validity::Ok(m) => check("certificate validity", Ok(m)),
+                Validity::Warn(m) => warnings.push(format!("warn  certificate validity: {m}")),
+                Validity::Fail(m) => check("certificate validity", Err(m)),
+            }
+        }
+    }
     for (name, addr) in [
         ("PT-TLS port", cfg.listen.pt_tls),
         ("profile port", cfg.listen.profile),
@@ -593,6 +611,7 @@ pub fn doctor_report(cfg: &Config) -> (String, usize) {
                 }),
         );
     }
+    lines.append(&mut warnings);
     if !cfg.listen.http.ip().is_loopback() {
         lines.push(format!(
             "warn  HTTP API on {} is not loopback: put it behind an authenticating proxy",
@@ -600,6 +619,60 @@ pub fn doctor_report(cfg: &Config) -> (String, usize) {
         ));
     }
     (lines.join("\n"), failed)
+}
+
+/// A certificate expiring within this many seconds is reported as a warning by `doctor`.
+pub const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
+
+/// `doctor`'s verdict on one certificate's validity period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Validity {
+    /// Valid for longer than [`EXPIRY_WARNING_SECS`].
+    Ok(String),
+    /// Valid, but expires within [`EXPIRY_WARNING_SECS`].
+    Warn(String),
+    /// Expired, not yet valid, or unreadable.
+    Fail(String),
+}
+
+fn date(unix: i64) -> String {
+    let t = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(unix.max(0)).unwrap_or(0));
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// Checks a DER certificate's validity period at `now` (unix seconds).
+pub fn certificate_validity(what: &str, der: &[u8], now: i64) -> Validity {
+    let id = match tnc_ift_tls_bsi::identity::CertIdentity::from_der(der) {
+        Ok(id) => id,
+        Err(e) => return Validity::Fail(format!("{what}: cannot read it ({e})")),
+    };
+    let name = id.common_name.as_deref().unwrap_or("(no commonName)");
+    let left = id.expires_in(now);
+    if now < id.not_before {
+        Validity::Fail(format!(
+            "{what} {name} is not valid before {}; check the clock or the certificate",
+            date(id.not_before)
+        ))
+    } else if left < 0 {
+        Validity::Fail(format!(
+            "{what} {name} expired {} ({} days ago); renew it",
+            date(id.not_after),
+            -left / 86_400
+        ))
+    } else if left < EXPIRY_WARNING_SECS {
+        Validity::Warn(format!(
+            "{what} {name} expires {} (in {} days); renew it soon",
+            date(id.not_after),
+            left / 86_400
+        ))
+    } else {
+        Validity::Ok(format!(
+            "{what} {name} valid until {} ({} days)",
+            date(id.not_after),
+            left / 86_400
+        ))
+    }
 }
 
 /// Loads the TLS material named by the configuration.
@@ -716,4 +789,60 @@ pub async fn serve(cfg: Config) -> Result<()> {
     stop.shutdown();
     let _ = pt.await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use tnc_ift_tls_bsi::pki::{DevPki, DevPkiOptions};
+    use tnc_ift_tls_bsi::provider::Curve as TlsCurve;
+
+    fn cert(valid_days: u32, starts_in_days: i64) -> Vec<u8> {
+        let start = std::time::SystemTime::now()
+            .checked_add(std::time::Duration::from_secs(
+                u64::try_from(starts_in_days.max(0)).unwrap() * 86_400,
+            ))
+            .unwrap()
+            .checked_sub(std::time::Duration::from_secs(
+                u64::try_from((-starts_in_days).max(0)).unwrap() * 86_400,
+            ))
+            .unwrap();
+        let pki = DevPki::generate(&DevPkiOptions {
+            validity_days: valid_days,
+            not_before: Some(start),
+            ..DevPkiOptions::with_curve(TlsCurve::P256, 0)
+        })
+        .unwrap();
+        pki.gwa.cert_der().as_ref().to_vec()
+    }
+
+    #[test]
+    fn certificate_validity_is_judged_against_now() {
+        let now = now_ms() / 1000;
+        // valid for a year from yesterday
+        assert!(matches!(
+            certificate_validity("GWA certificate", &cert(365, -1), now),
+            Validity::Ok(m) if m.contains("gwa.localhost") && m.contains("days")
+        ));
+        // ten days left
+        assert!(matches!(
+            certificate_validity("GWA certificate", &cert(20, -10), now),
+            Validity::Warn(m) if m.contains("renew it soon")
+        ));
+        // expired two days ago
+        assert!(matches!(
+            certificate_validity("GWA certificate", &cert(10, -12), now),
+            Validity::Fail(m) if m.contains("expired") && m.contains("2 days ago")
+        ));
+        // not valid yet
+        assert!(matches!(
+            certificate_validity("trust anchor", &cert(10, 3), now),
+            Validity::Fail(m) if m.contains("not valid before")
+        ));
+        assert!(matches!(
+            certificate_validity("trust anchor", b"junk", now),
+            Validity::Fail(m) if m.contains("cannot read")
+        ));
+    }
 }

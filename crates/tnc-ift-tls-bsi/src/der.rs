@@ -89,6 +89,65 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// (year, month, day) to days since 1970-01-01 (proleptic Gregorian; inverse of `civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses a Time (tag 0x17 UTCTime `YYMMDDHHMMSSZ`, years 1950–2049, or 0x18 GeneralizedTime
+/// `YYYYMMDDHHMMSSZ`, RFC 5280 §4.1.2.5: UTC, seconds, no fractions) to unix seconds.
+pub fn parse_time(tag: u8, content: &[u8]) -> Result<i64, Error> {
+    let digits = |s: &[u8]| -> Result<i64, Error> {
+        s.iter().try_fold(0i64, |acc, b| {
+            if b.is_ascii_digit() {
+                Ok(acc * 10 + i64::from(b - b'0'))
+            } else {
+                Err(bad("time: digit expected"))
+            }
+        })
+    };
+    let (year, rest) = match (tag, content.len()) {
+        (0x17, 13) => {
+            let yy = digits(&content[..2])?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &content[2..])
+        }
+        (0x18, 15) => (digits(&content[..4])?, &content[4..]),
+        _ => {
+            return Err(bad(
+                "time: UTCTime or GeneralizedTime in RFC 5280 form expected",
+            ));
+        }
+    };
+    if rest[10] != b'Z' {
+        return Err(bad("time: must end in Z (UTC)"));
+    }
+    let (mo, d) = (digits(&rest[0..2])?, digits(&rest[2..4])?);
+    let (h, mi, se) = (
+        digits(&rest[4..6])?,
+        digits(&rest[6..8])?,
+        digits(&rest[8..10])?,
+    );
+    let month_len = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => return Err(bad("time: month out of range")),
+    };
+    if d < 1 || d > month_len || h > 23 || mi > 59 || se > 59 {
+        return Err(bad("time: field out of range"));
+    }
+    // the ranges are checked above, so the conversions cannot fail
+    let days = days_from_civil(year, mo as u32, d as u32);
+    Ok(days * 86_400 + h * 3600 + mi * 60 + se)
+}
+
 /// A Time (UTCTime before 2050, GeneralizedTime from 2050, RFC 5280 §4.1.2.5).
 pub fn time(unix: i64) -> Vec<u8> {
     let (y, mo, d) = civil(unix.div_euclid(86_400));
@@ -165,6 +224,43 @@ impl<'a> DerReader<'a> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+
+    #[test]
+    fn times_round_trip_and_bad_ones_are_refused() {
+        for t in [
+            0i64,
+            -631_152_000,  // 1950-01-01, first UTCTime year
+            951_782_400,   // 2000-02-29
+            2_524_607_999, // 2049-12-31 23:59:59, last UTCTime second
+            2_524_608_000, // 2050-01-01, GeneralizedTime
+            4_102_444_800, // 2100-01-01
+            1_795_000_000,
+        ] {
+            let enc = time(t);
+            assert_eq!(parse_time(enc[0], &enc[2..]).unwrap(), t, "{t}");
+        }
+        assert_eq!(parse_time(0x17, b"700101000000Z").unwrap(), 0);
+        assert_eq!(parse_time(0x18, b"19700101000000Z").unwrap(), 0);
+        for (tag, bad) in [
+            (0x17, &b"7001010000Z"[..]),  // no seconds
+            (0x17, b"700101000000+0100"), // offset
+            (0x17, b"701301000000Z"),     // month 13
+            (0x17, b"010229000000Z"),     // 2001-02-29
+            (0x17, b"700132000000Z"),     // day 32
+            (0x17, b"700101240000Z"),     // hour 24
+            (0x18, b"2000010100000.5Z"),  // fraction
+            (0x17, b"7a0101000000Z"),     // not a digit
+            (0x04, b"700101000000Z"),     // wrong tag
+        ] {
+            assert!(
+                parse_time(tag, bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(parse_time(0x18, b"20000229000000Z").is_ok());
+        assert!(parse_time(0x18, b"21000229000000Z").is_err());
+    }
 
     #[test]
     fn encodes_and_reads() {

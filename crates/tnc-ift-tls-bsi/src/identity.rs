@@ -2,7 +2,7 @@
 //! negotiated TLS parameters and channel binding.
 
 use crate::binding::ChannelBinding;
-use crate::der::DerReader;
+use crate::der::{self, DerReader};
 use crate::error::Error;
 use crate::provider::Curve;
 
@@ -19,6 +19,17 @@ pub struct CertIdentity {
     pub dns_names: Vec<String>,
     /// Curve of the subject's EC public key, if it is one of the profile's curves.
     pub curve: Option<Curve>,
+    /// Start of validity (unix seconds).
+    pub not_before: i64,
+    /// End of validity (unix seconds, inclusive).
+    pub not_after: i64,
+}
+
+impl CertIdentity {
+    /// Seconds until the certificate expires at `now` (unix seconds); negative once expired.
+    pub fn expires_in(&self, now: i64) -> i64 {
+        self.not_after.saturating_sub(now)
+    }
 }
 
 impl CertIdentity {
@@ -36,10 +47,17 @@ impl CertIdentity {
         }
         tbs.expect(0x30)?; // signature algorithm
         tbs.expect(0x30)?; // issuer
-        tbs.expect(0x30)?; // validity
+        let mut validity = DerReader::new(tbs.expect(0x30)?);
+        let (t1, v1) = validity.read_tlv()?;
+        let (t2, v2) = validity.read_tlv()?;
+        let (not_before, not_after) = (der::parse_time(t1, v1)?, der::parse_time(t2, v2)?);
         let subject = tbs.expect(0x30)?;
         let spki = tbs.expect(0x30)?;
-        let mut id = CertIdentity::default();
+        let mut id = CertIdentity {
+            not_before,
+            not_after,
+            ..CertIdentity::default()
+        };
         let mut rdns = DerReader::new(subject);
         while !rdns.is_empty() {
             let mut set = DerReader::new(rdns.expect(0x31)?);
