@@ -185,6 +185,13 @@ pub enum WakeupError {
     /// the oldest entry the bounded replay cache had to drop.
     #[error("wake-up replayed (nonce already accepted, or older than the replay cache)")]
     Replayed,
+    /// Dropped unverified: the receiver's rate limit for wake-up datagrams was reached (a
+    /// flood must not cost signature checks and log entries without bound).
+    #[error("wake-up dropped unverified: more than {limit} datagrams in this minute")]
+    RateLimited {
+        /// Datagrams per minute the receiver verifies.
+        limit: u32,
+    },
 }
 
 /// Verifies wake-up datagrams for one gateway: key, identity, time window, replay cache.

@@ -140,6 +140,14 @@ pub struct WakeupSection {
     pub window_secs: u64,
     /// Remembered nonces (replay cache bound).
     pub replay_cache: usize,
+    /// Datagrams verified per minute; more are dropped without a signature check or a log
+    /// entry each (one summary entry per minute instead). Legitimate wake-ups are rare.
+    #[serde(default = "default_wakeup_rate")]
+    pub max_per_minute: u32,
+}
+
+fn default_wakeup_rate() -> u32 {
+    10
 }
 
 impl Default for WakeupSection {
@@ -148,6 +156,7 @@ impl Default for WakeupSection {
             listen: None,
             window_secs: 300,
             replay_cache: 1024,
+            max_per_minute: default_wakeup_rate(),
         }
     }
 }
@@ -434,6 +443,9 @@ impl Config {
         }
         if self.wakeup.replay_cache == 0 {
             return bad("wakeup.replay_cache must be at least 1".into());
+        }
+        if self.wakeup.max_per_minute == 0 {
+            return bad("wakeup.max_per_minute must be at least 1".into());
         }
         let mut names = std::collections::BTreeSet::new();
         for m in &self.manifest {

@@ -61,7 +61,20 @@ pub struct Gateway {
     /// The key PEM the current verifier was built from (its replay cache is kept
     /// as long as the key stays the same).
     wakeup_key: Option<String>,
+    /// Wake-up datagrams seen in the current minute, for the rate limit.
+    wakeup_rate: WakeupRate,
     meter: MeterSource,
+}
+
+/// A fixed one-minute window over wake-up datagrams.
+#[derive(Debug, Default, Clone, Copy)]
+struct WakeupRate {
+    /// `now / 60` of the window.
+    minute: u64,
+    /// Datagrams seen in it.
+    seen: u64,
+    /// Of those, dropped unverified.
+    dropped: u64,
 }
 
 impl Gateway {
@@ -93,6 +106,7 @@ impl Gateway {
             scheduler,
             wakeup: None,
             wakeup_key: None,
+            wakeup_rate: WakeupRate::default(),
             meter,
         };
         gw.configure_from_state();
@@ -401,6 +415,44 @@ impl Gateway {
         now: u64,
         from: &str,
     ) -> Result<Result<Wakeup, WakeupError>> {
+        // rate limit first: a flood costs neither signature checks nor a log entry each
+        let limit = self.cfg.wakeup.max_per_minute;
+        let minute = now / 60;
+        if minute != self.wakeup_rate.minute {
+            if self.wakeup_rate.dropped > 1 {
+                self.logs.system.append(
+                    now,
+                    Level::Warning,
+                    Outcome::Failure,
+                    "wakeup.rate_limited",
+                    &format!(
+                        "{} wake-up datagrams dropped unverified in minute {} (limit {limit} per minute)",
+                        self.wakeup_rate.dropped, self.wakeup_rate.minute
+                    ),
+                )?;
+            }
+            self.wakeup_rate = WakeupRate {
+                minute,
+                ..WakeupRate::default()
+            };
+        }
+        self.wakeup_rate.seen += 1;
+        if self.wakeup_rate.seen > u64::from(limit) {
+            self.wakeup_rate.dropped += 1;
+            if self.wakeup_rate.dropped == 1 {
+                self.logs.system.append(
+                    now,
+                    Level::Warning,
+                    Outcome::Failure,
+                    "wakeup.rate_limited",
+                    &format!(
+                        "more than {limit} wake-up datagrams this minute (last from {from}): \
+                         the rest of the minute is dropped unverified"
+                    ),
+                )?;
+            }
+            return Ok(Err(WakeupError::RateLimited { limit }));
+        }
         let mut res = match self.wakeup.as_mut() {
             Some(v) => v.verify(datagram, now),
             None => Err(WakeupError::Malformed(
@@ -614,6 +666,53 @@ backoff_max_secs = 64
         let reading = gw.take_reading(20).unwrap();
         assert!(reading.diagnosis);
         assert_eq!(reading.integrity, IntegrityState::NotTrusted);
+    }
+
+    #[test]
+    fn a_wakeup_flood_is_rate_limited() {
+        let d = tempfile::tempdir().unwrap();
+        let key = PrivateKey::generate(Curve::P256).unwrap();
+        let mut cfg = config(d.path());
+        cfg.wakeup.max_per_minute = 5;
+        let mut gw = Gateway::open(cfg, 1000).unwrap();
+        gw.apply_profile(&profile(&key, 1, true), 1000).unwrap();
+        let minute = 1020; // 1020 / 60 = 17: one window from 1020 to 1079
+        // five datagrams are verified (and rejected: garbage), the rest of the minute dropped
+        for i in 0..5 {
+            assert!(matches!(
+                gw.on_wakeup(b"garbage", minute + i, "flood").unwrap(),
+                Err(WakeupError::Malformed(_))
+            ));
+        }
+        for i in 0..100 {
+            assert_eq!(
+                gw.on_wakeup(b"garbage", minute + 5 + i % 50, "flood")
+                    .unwrap(),
+                Err(WakeupError::RateLimited { limit: 5 })
+            );
+        }
+        // even a valid wake-up waits for the next minute
+        let good = sign_wakeup(&key, "smgw-test", 1070, [9; 16]).unwrap();
+        assert_eq!(
+            gw.on_wakeup(&good, 1070, "gwa").unwrap(),
+            Err(WakeupError::RateLimited { limit: 5 })
+        );
+        assert!(gw.on_wakeup(&good, 1080, "gwa").unwrap().is_ok());
+        let sys = events(&gw, "system");
+        assert_eq!(sys.iter().filter(|e| *e == "wakeup.rejected").count(), 5);
+        // one entry when the limit is hit, one summary when the minute is over
+        assert_eq!(
+            sys.iter().filter(|e| *e == "wakeup.rate_limited").count(),
+            2
+        );
+        assert_eq!(sys.iter().filter(|e| *e == "wakeup.accepted").count(), 1);
+        let texts = read_entries(gw.logs.system.path()).unwrap();
+        assert!(
+            texts
+                .iter()
+                .any(|e| e.text.contains("101 wake-up datagrams dropped unverified")),
+            "summary names the count"
+        );
     }
 
     #[test]
