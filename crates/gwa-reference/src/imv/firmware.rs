@@ -95,7 +95,9 @@ impl FirmwareImv {
         }
     }
 
-    fn reference_set(
+    /// The reference values of a firmware version: from the cache, else from the store on a
+    /// blocking thread (a database round trip must not hold an async worker).
+    async fn reference_set(
         &self,
         pen: u32,
         product: &str,
@@ -110,10 +112,19 @@ impl FirmwareImv {
         {
             return Ok(Some(s.clone()));
         }
-        let set = self
-            .storage
-            .reference_set(pen, product, version)
-            .map_err(|e| ApiError::Other(format!("reference values unavailable: {e}")))?;
+        let unavailable = |e: String| ApiError::Other(format!("reference values unavailable: {e}"));
+        let set = match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                let storage = self.storage.clone();
+                let (product, version) = (product.to_owned(), version.to_owned());
+                rt.spawn_blocking(move || storage.reference_set(pen, &product, &version))
+                    .await
+                    .map_err(|e| unavailable(e.to_string()))?
+            }
+            // driven outside tokio (e.g. a plain executor in a test): call directly
+            Err(_) => self.storage.reference_set(pen, product, version),
+        }
+        .map_err(|e| unavailable(e.to_string()))?;
         if let Some(s) = &set {
             let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if c.len() >= 1024 {
@@ -492,7 +503,7 @@ impl Imv for FirmwareImv {
         }
         match (s.vendor_pen, &s.product, &s.version) {
             (Some(pen), Some(product), Some(version)) => {
-                let set = self.reference_set(pen, product, version)?;
+                let set = self.reference_set(pen, product, version).await?;
                 match set {
                     Some(set) => {
                         self.with(c, |st| st.reference = Some(set.clone()));
