@@ -84,10 +84,36 @@ pub struct GatewaySection {
     /// Bound of the stored check history.
     #[serde(default = "default_history")]
     pub history_limit: usize,
+    /// A logbook's active file is archived as a new segment once it has reached this many
+    /// octets (0: never).
+    #[serde(default = "default_log_max_bytes")]
+    pub log_max_bytes: u64,
+    /// Archived segments kept per system and consumer log (older ones are deleted; the
+    /// calibration log keeps all).
+    #[serde(default = "default_log_keep")]
+    pub log_keep: usize,
 }
 
 fn default_history() -> usize {
     100
+}
+
+fn default_log_max_bytes() -> u64 {
+    4 * 1024 * 1024
+}
+
+fn default_log_keep() -> usize {
+    8
+}
+
+impl GatewaySection {
+    /// The logbooks' segment rule.
+    pub fn log_rotation(&self) -> crate::logbook::Rotation {
+        crate::logbook::Rotation {
+            max_bytes: self.log_max_bytes,
+            keep: Some(self.log_keep),
+        }
+    }
 }
 
 /// `[tls]`
@@ -437,6 +463,12 @@ impl Config {
         }
         if self.gateway.history_limit == 0 || self.gateway.history_limit > 100_000 {
             return bad("gateway.history_limit must be within 1..=100000".into());
+        }
+        if self.gateway.log_max_bytes != 0 && self.gateway.log_max_bytes < 64 * 1024 {
+            return bad("gateway.log_max_bytes must be 0 (never cut) or at least 65536".into());
+        }
+        if self.gateway.log_keep == 0 {
+            return bad("gateway.log_keep must be at least 1".into());
         }
         if self.meter.interval_secs == 0 {
             return bad("meter.interval_secs must be at least 1".into());

@@ -83,9 +83,10 @@ impl Gateway {
     pub fn open(cfg: Config, now: u64) -> Result<Self> {
         let store = StateStore::open(&cfg.gateway.data_dir)?;
         let state = store.load()?;
-        let logs = Logbooks::open(
+        let logs = Logbooks::open_with(
             &cfg.gateway.data_dir,
             cfg.consumers.iter().map(|c| c.id.as_str()),
+            cfg.gateway.log_rotation(),
         )?;
         let meter = match &cfg.meter.file {
             Some(p) => MeterSource::from_file(p)?,

@@ -13,6 +13,16 @@
 //! breaks the chain at that point; [`verify`] finds it. Truncation of the tail
 //! is not detectable from the file alone (compare the entry count with a
 //! copy held elsewhere, e.g. by the GWA).
+//!
+//! **Segments.** A gateway's flash is small, so a logbook can be bounded ([`Rotation`]): when
+//! the active file `<label>.log` has reached `max_bytes`, it is renamed to `<label>.log.<n>`
+//! (n counting up) and a new active file begins with a `log.rotated` entry that continues the
+//! chain (its `prev` is the old head, its sequence number the next one). Beyond `keep`
+//! archived segments the oldest are deleted — never for the calibration log. A segment must
+//! start either with entry 0 (genesis) or with a `log.rotated` entry, and consecutive segments
+//! must join exactly, so removing entries at the start of a segment, or a segment in the
+//! middle, is still detected; only whole segments at the old end can go, and [`verify_dir`]
+//! reports from which sequence number on the chain is kept.
 
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -31,6 +41,26 @@ pub const MAX_LINE: usize = 64 * 1024;
 pub const LOG_DIR: &str = "logs";
 
 const DOMAIN: &[u8] = b"smgw-reference logbook v1";
+
+/// Event of the entry that starts every segment after the first.
+pub const ROTATED_EVENT: &str = "log.rotated";
+
+/// How a logbook is cut into segments (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    /// Start a new segment once the active file has reached this many octets; 0: never.
+    pub max_bytes: u64,
+    /// Archived segments kept; older ones are deleted. `None`: keep all.
+    pub keep: Option<usize>,
+}
+
+impl Rotation {
+    /// One file, never cut.
+    pub const NEVER: Rotation = Rotation {
+        max_bytes: 0,
+        keep: None,
+    };
+}
 
 /// Which logbook.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -180,12 +210,53 @@ pub struct Logbook {
     path: PathBuf,
     next_seq: u64,
     last_hash: [u8; 32],
+    rotation: Rotation,
+    /// Size of the active file.
+    size: u64,
+    /// The active file continues an archived segment and has no entry yet: the next append
+    /// writes the `log.rotated` entry first.
+    pending_marker: bool,
+}
+
+/// Archived segments of the logbook whose active file is `active`: (number, path), oldest first.
+fn archives(active: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    let (Some(dir), Some(name)) = (active.parent(), active.file_name()) else {
+        return Ok(Vec::new());
+    };
+    let prefix = format!("{}.", name.to_string_lossy());
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut out = Vec::new();
+    for ent in rd {
+        let ent = ent.map_err(|e| Error::io("list", dir, e))?;
+        let file = ent.file_name();
+        let file = file.to_string_lossy();
+        if let Some(n) = file
+            .strip_prefix(&prefix)
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            out.push((n, ent.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 impl Logbook {
-    /// Opens (creating with mode 0640) the logbook of `kind` in `log_dir`,
-    /// recovering the chain head from its last line.
+    /// Opens (creating with mode 0640) the logbook of `kind` in `log_dir` as one file that is
+    /// never cut, recovering the chain head from its last line.
     pub fn open(log_dir: &Path, kind: LogKind) -> Result<Self> {
+        Self::open_with(log_dir, kind, Rotation::NEVER)
+    }
+
+    /// Opens the logbook of `kind` in `log_dir`, cut into segments by `rotation`. The chain
+    /// head comes from the active file's last line, or, when the active file has no entry
+    /// yet, from the newest archived segment (a stop between the cut and the next entry).
+    pub fn open_with(log_dir: &Path, kind: LogKind, rotation: Rotation) -> Result<Self> {
         fsutil::ensure_dir(log_dir)?;
         let path = log_dir.join(format!("{}.log", kind.label()));
         let mut lb = Logbook {
@@ -193,14 +264,34 @@ impl Logbook {
             kind,
             path,
             next_seq: 0,
+            rotation,
+            size: 0,
+            pending_marker: false,
         };
-        if let Some((offset, line)) = last_line(&lb.path)? {
-            let e = parse_line(&lb.path, offset, &line)?;
-            let prev = decode_hash(&lb.path, &e, offset, &e.prev)?;
-            let hash = decode_hash(&lb.path, &e, offset, &e.hash)?;
+        let head = match last_line(&lb.path)? {
+            Some(l) => Some((lb.path.clone(), l)),
+            None => {
+                drop(fsutil::open_with_mode(
+                    &lb.path,
+                    fsutil::MODE_SHARED,
+                    false,
+                )?);
+                match archives(&lb.path)?.pop() {
+                    Some((_, newest)) => {
+                        lb.pending_marker = true;
+                        last_line(&newest)?.map(|l| (newest, l))
+                    }
+                    None => None,
+                }
+            }
+        };
+        if let Some((file, (offset, line))) = head {
+            let e = parse_line(&file, offset, &line)?;
+            let prev = decode_hash(&file, &e, offset, &e.prev)?;
+            let hash = decode_hash(&file, &e, offset, &e.hash)?;
             if entry_hash(&prev, e.seq, e.time, e.level, e.outcome, &e.event, &e.text) != hash {
                 return Err(Error::LogChain {
-                    path: lb.path.clone(),
+                    path: file,
                     seq: e.seq,
                     offset,
                     msg: "last entry does not match its hash; run verify-logs".into(),
@@ -208,14 +299,44 @@ impl Logbook {
             }
             lb.next_seq = e.seq.saturating_add(1);
             lb.last_hash = hash;
-        } else {
-            drop(fsutil::open_with_mode(
-                &lb.path,
-                fsutil::MODE_SHARED,
-                false,
-            )?);
         }
+        lb.size = std::fs::metadata(&lb.path)
+            .map_err(|e| Error::io("stat", &lb.path, e))?
+            .len();
         Ok(lb)
+    }
+
+    /// Archives the active file as the next segment, prunes old segments, and arranges for
+    /// the new active file to begin with a `log.rotated` entry.
+    fn rotate(&mut self) -> Result<()> {
+        let existing = archives(&self.path)?;
+        let n = existing.last().map_or(1, |(n, _)| n + 1);
+        let mut archived = self.path.clone().into_os_string();
+        archived.push(format!(".{n}"));
+        let archived = PathBuf::from(archived);
+        std::fs::rename(&self.path, &archived).map_err(|e| Error::io("rename", &self.path, e))?;
+        drop(fsutil::open_with_mode(
+            &self.path,
+            fsutil::MODE_SHARED,
+            false,
+        )?);
+        if let Some(dir) = self.path.parent()
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            // the rename and the new file survive a power cut
+            let _ = d.sync_all();
+        }
+        self.size = 0;
+        self.pending_marker = true;
+        if let Some(keep) = self.rotation.keep {
+            let mut all = existing;
+            all.push((n, archived));
+            let excess = all.len().saturating_sub(keep);
+            for (_, old) in all.into_iter().take(excess) {
+                std::fs::remove_file(&old).map_err(|e| Error::io("remove", &old, e))?;
+            }
+        }
+        Ok(())
     }
 
     /// Which logbook this is.
@@ -239,8 +360,36 @@ impl Logbook {
     }
 
     /// Appends one entry (text cut to [`MAX_TEXT_CHARS`]) with a single
-    /// `write` on an `O_APPEND` descriptor, then `fdatasync`.
+    /// `write` on an `O_APPEND` descriptor, then `fdatasync`; first cuts a new segment when
+    /// the active file has reached [`Rotation::max_bytes`].
     pub fn append(
+        &mut self,
+        time: u64,
+        level: Level,
+        outcome: Outcome,
+        event: &str,
+        text: &str,
+    ) -> Result<Entry> {
+        if self.rotation.max_bytes > 0 && self.size >= self.rotation.max_bytes {
+            self.rotate()?;
+        }
+        if self.pending_marker {
+            let archived = archives(&self.path)?
+                .last()
+                .map(|(_, p)| p.display().to_string())
+                .unwrap_or_default();
+            let text = format!(
+                "continues segment {archived}, which ends with entry {} (head {})",
+                self.next_seq.saturating_sub(1),
+                hex::encode(self.last_hash)
+            );
+            self.write_entry(time, Level::Info, Outcome::Success, ROTATED_EVENT, &text)?;
+            self.pending_marker = false;
+        }
+        self.write_entry(time, level, outcome, event, text)
+    }
+
+    fn write_entry(
         &mut self,
         time: u64,
         level: Level,
@@ -282,6 +431,7 @@ impl Logbook {
             .map_err(|err| Error::io("fsync", &self.path, err))?;
         self.next_seq += 1;
         self.last_hash = hash;
+        self.size += line.len() as u64;
         Ok(e)
     }
 }
@@ -353,10 +503,14 @@ fn last_line(path: &Path) -> Result<Option<(u64, Vec<u8>)>> {
 /// Result of a successful chain verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
-    /// Number of entries.
+    /// Number of entries kept (in all segments checked).
     pub entries: u64,
     /// Hex hash of the last entry (the chain head), or of the genesis value.
     pub head: String,
+    /// Sequence number of the first kept entry: 0 unless old segments were deleted.
+    pub first_seq: u64,
+    /// Segments checked.
+    pub segments: usize,
 }
 
 /// Reads every entry of a logbook file, checking line bounds (not the chain).
@@ -400,62 +554,176 @@ fn for_each_line(path: &Path, mut f: impl FnMut(u64, &[u8]) -> Result<()>) -> Re
     }
 }
 
-/// Verifies the chain of the logbook file `path` labelled `label`.
+/// Verifies the chain of one logbook file `path` labelled `label`: it starts with entry 0 at
+/// the genesis value, or (a later segment) with a `log.rotated` entry whose `prev` is taken as
+/// the anchor; every further entry must follow exactly.
 pub fn verify(path: &Path, label: &str) -> Result<Verified> {
-    let mut prev = genesis(label);
-    let mut seq = 0u64;
+    verify_segment(path, label, None)
+}
+
+/// `expect`: the (next sequence number, head) the segment must continue from.
+fn verify_segment(path: &Path, label: &str, expect: Option<(u64, [u8; 32])>) -> Result<Verified> {
+    let mut state: Option<(u64, [u8; 32])> = expect;
+    let mut first_seq = None;
+    let mut count = 0u64;
     for_each_line(path, |offset, line| {
         let e = parse_line(path, offset, line)?;
-        let broken = |msg: &str| Error::LogChain {
+        let prev_in_entry = decode_hash(path, &e, offset, &e.prev)?;
+        let (seq, prev) = match state {
+            Some(s) => s,
+            // the first entry of a segment verified on its own
+            None if e.seq == 0 => (0, genesis(label)),
+            None if e.event == ROTATED_EVENT => (e.seq, prev_in_entry),
+            None => {
+                return Err(Error::LogChain {
+                    path: path.into(),
+                    seq: e.seq,
+                    offset,
+                    msg: format!(
+                        "segment starts with entry {} that is neither entry 0 nor a \
+                         {ROTATED_EVENT} entry (entries removed at its start)",
+                        e.seq
+                    ),
+                });
+            }
+        };
+        // errors name the position where the expected entry is missing or wrong
+        let broken = |msg: String| Error::LogChain {
             path: path.into(),
             seq,
             offset,
-            msg: msg.into(),
+            msg,
         };
+        if count == 0 && expect.is_some() && e.event != ROTATED_EVENT {
+            return Err(broken(format!(
+                "segment does not start with a {ROTATED_EVENT} entry"
+            )));
+        }
         if e.seq != seq {
-            return Err(broken(&format!(
+            return Err(broken(format!(
                 "sequence number {} where {seq} was expected (entry removed or inserted)",
                 e.seq
             )));
         }
-        if decode_hash(path, &e, offset, &e.prev)? != prev {
-            return Err(broken("prev does not match the previous entry's hash"));
+        if prev_in_entry != prev {
+            return Err(broken(
+                "prev does not match the previous entry's hash".into(),
+            ));
         }
         let h = entry_hash(&prev, e.seq, e.time, e.level, e.outcome, &e.event, &e.text);
         if decode_hash(path, &e, offset, &e.hash)? != h {
             return Err(broken(
-                "content does not match the entry's hash (entry altered)",
+                "content does not match the entry's hash (entry altered)".into(),
             ));
         }
-        prev = h;
-        seq += 1;
+        first_seq.get_or_insert(e.seq);
+        state = Some((seq + 1, h));
+        count += 1;
         Ok(())
     })?;
+    let head = state.map_or_else(|| genesis(label), |(_, h)| h);
     Ok(Verified {
-        entries: seq,
-        head: hex::encode(prev),
+        entries: count,
+        head: hex::encode(head),
+        first_seq: first_seq.unwrap_or(0),
+        segments: 1,
     })
 }
 
-/// Verifies every `*.log` file in `log_dir`; returns (label, result) per file, sorted.
+/// Verifies all segments of one logbook, oldest first (archived `<label>.log.<n>`, then the
+/// active `<label>.log`): each on its own and joined to the one before.
+pub fn verify_segments(active: &Path, label: &str) -> Result<Verified> {
+    let mut files: Vec<PathBuf> = archives(active)?.into_iter().map(|(_, p)| p).collect();
+    if active.exists() || files.is_empty() {
+        files.push(active.to_path_buf());
+    }
+    let mut total: Option<Verified> = None;
+    let mut expect: Option<(u64, [u8; 32])> = None;
+    for f in &files {
+        let v = verify_segment(f, label, expect)?;
+        if v.entries > 0 {
+            let mut head = [0u8; 32];
+            hex::decode_to_slice(&v.head, &mut head).map_err(|_| Error::LogChain {
+                path: f.clone(),
+                seq: 0,
+                offset: 0,
+                msg: "head is not hex".into(),
+            })?;
+            expect = Some((v.first_seq + v.entries, head));
+        }
+        total = Some(match total {
+            None => v,
+            Some(t) if v.entries == 0 => Verified {
+                segments: t.segments + 1,
+                ..t
+            },
+            Some(t) => Verified {
+                entries: t.entries + v.entries,
+                head: v.head,
+                first_seq: if t.entries == 0 {
+                    v.first_seq
+                } else {
+                    t.first_seq
+                },
+                segments: t.segments + 1,
+            },
+        });
+    }
+    let v = total.unwrap_or(Verified {
+        entries: 0,
+        head: hex::encode(genesis(label)),
+        first_seq: 0,
+        segments: 0,
+    });
+    // the calibration log is never pruned: a missing start is a removal
+    if label == LogKind::Calibration.label() && v.first_seq > 0 {
+        return Err(Error::LogChain {
+            path: files
+                .first()
+                .cloned()
+                .unwrap_or_else(|| active.to_path_buf()),
+            seq: 0,
+            offset: 0,
+            msg: format!(
+                "calibration log starts at entry {}: its first segments are missing (it is never rotated away)",
+                v.first_seq
+            ),
+        });
+    }
+    Ok(v)
+}
+
+/// Verifies every logbook in `log_dir` with all its segments; returns (label, result) per
+/// logbook, sorted.
 pub fn verify_dir(log_dir: &Path) -> Result<Vec<(String, Result<Verified>)>> {
     let rd = std::fs::read_dir(log_dir).map_err(|e| Error::io("list", log_dir, e))?;
-    let mut out = Vec::new();
+    let mut labels = std::collections::BTreeSet::new();
     for ent in rd {
         let ent = ent.map_err(|e| Error::io("list", log_dir, e))?;
-        let p = ent.path();
-        if p.extension().and_then(|x| x.to_str()) != Some("log") {
-            continue;
+        let name = ent.file_name().to_string_lossy().into_owned();
+        // `<label>.log` or an archived `<label>.log.<n>`
+        let label = match name.rsplit_once(".log") {
+            Some((label, "")) => label,
+            Some((label, rest))
+                if rest.len() > 1
+                    && rest.starts_with('.')
+                    && rest[1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                label
+            }
+            _ => continue,
+        };
+        if !label.is_empty() {
+            labels.insert(label.to_owned());
         }
-        let label = p
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let r = verify(&p, &label);
-        out.push((label, r));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    Ok(labels
+        .into_iter()
+        .map(|label| {
+            let r = verify_segments(&log_dir.join(format!("{label}.log")), &label);
+            (label, r)
+        })
+        .collect())
 }
 
 /// The gateway's set of logbooks.
@@ -470,18 +738,32 @@ pub struct Logbooks {
 }
 
 impl Logbooks {
-    /// Opens all logbooks in `data_dir/logs`.
+    /// Opens all logbooks in `data_dir/logs`, each one file that is never cut.
     pub fn open<'a>(
         data_dir: &Path,
         consumer_ids: impl IntoIterator<Item = &'a str>,
     ) -> Result<Self> {
+        Self::open_with(data_dir, consumer_ids, Rotation::NEVER)
+    }
+
+    /// Opens all logbooks in `data_dir/logs`, cut into segments by `rotation`; the
+    /// calibration log (Eich-Log) keeps every segment whatever `rotation.keep` says.
+    pub fn open_with<'a>(
+        data_dir: &Path,
+        consumer_ids: impl IntoIterator<Item = &'a str>,
+        rotation: Rotation,
+    ) -> Result<Self> {
         let dir = data_dir.join(LOG_DIR);
+        let keep_all = Rotation {
+            keep: None,
+            ..rotation
+        };
         Ok(Logbooks {
-            system: Logbook::open(&dir, LogKind::System)?,
-            calibration: Logbook::open(&dir, LogKind::Calibration)?,
+            system: Logbook::open_with(&dir, LogKind::System, rotation)?,
+            calibration: Logbook::open_with(&dir, LogKind::Calibration, keep_all)?,
             consumers: consumer_ids
                 .into_iter()
-                .map(|id| Logbook::open(&dir, LogKind::Consumer(id.into())))
+                .map(|id| Logbook::open_with(&dir, LogKind::Consumer(id.into()), rotation))
                 .collect::<Result<_>>()?,
         })
     }
@@ -542,6 +824,124 @@ mod tests {
             .unwrap();
         }
         lb.path().to_path_buf()
+    }
+
+    fn rotating(dir: &Path, kind: LogKind, keep: Option<usize>) -> Logbook {
+        Logbook::open_with(
+            dir,
+            kind,
+            Rotation {
+                max_bytes: 2000,
+                keep,
+            },
+        )
+        .unwrap()
+    }
+
+    fn add(lb: &mut Logbook, n: u64) {
+        for i in 0..n {
+            lb.append(
+                1000 + i,
+                Level::Info,
+                Outcome::Success,
+                "test",
+                &"x".repeat(200),
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn segments_join_and_verify_across_reopen() {
+        let d = tempfile::tempdir().unwrap();
+        let mut lb = rotating(d.path(), LogKind::System, None);
+        add(&mut lb, 40);
+        let segs = archives(lb.path()).unwrap();
+        assert!(segs.len() >= 3, "{} archived segments", segs.len());
+        // every segment after the first begins with the rotation entry
+        let active = read_entries(lb.path()).unwrap();
+        assert_eq!(active[0].event, ROTATED_EVENT);
+        assert!(active[0].text.contains("system.log."));
+        // reopen continues the chain in the active segment
+        let before = lb.len();
+        drop(lb);
+        let mut lb = rotating(d.path(), LogKind::System, None);
+        assert_eq!(lb.len(), before);
+        add(&mut lb, 1);
+        let v = verify_segments(lb.path(), "system").unwrap();
+        assert_eq!(v.first_seq, 0);
+        assert_eq!(v.entries, lb.len());
+        assert_eq!(v.segments, segs.len() + 1);
+        let r = verify_dir(d.path()).unwrap();
+        assert_eq!(r.len(), 1, "one logbook, however many segments");
+        assert_eq!(r[0].1.as_ref().unwrap().entries, lb.len());
+        // each file still verifies on its own (a later segment from its rotation entry)
+        for (_, p) in &segs {
+            verify(p, "system").unwrap();
+        }
+        verify(lb.path(), "system").unwrap();
+    }
+
+    #[test]
+    fn old_segments_are_pruned_but_not_for_the_calibration_log() {
+        let d = tempfile::tempdir().unwrap();
+        let mut sys = rotating(d.path(), LogKind::System, Some(2));
+        let mut cal = rotating(d.path(), LogKind::Calibration, None);
+        add(&mut sys, 60);
+        add(&mut cal, 60);
+        assert_eq!(archives(sys.path()).unwrap().len(), 2);
+        assert!(archives(cal.path()).unwrap().len() > 2);
+        let v = verify_segments(sys.path(), "system").unwrap();
+        assert!(v.first_seq > 0, "older entries were deleted");
+        assert_eq!(v.first_seq + v.entries, sys.len());
+        assert_eq!(
+            verify_segments(cal.path(), "calibration")
+                .unwrap()
+                .first_seq,
+            0
+        );
+    }
+
+    #[test]
+    fn removals_at_segment_starts_and_missing_middle_segments_are_detected() {
+        let d = tempfile::tempdir().unwrap();
+        let mut lb = rotating(d.path(), LogKind::System, None);
+        add(&mut lb, 40);
+        let segs = archives(lb.path()).unwrap();
+        // drop the first line (the rotation entry) of the active segment
+        let text = std::fs::read_to_string(lb.path()).unwrap();
+        let rest: String = text.split_inclusive('\n').skip(1).collect();
+        std::fs::write(lb.path(), rest).unwrap();
+        let err = verify_segments(lb.path(), "system")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("log.rotated"), "{err}");
+        std::fs::write(lb.path(), &text).unwrap();
+        verify_segments(lb.path(), "system").unwrap();
+        // a middle segment taken away breaks the join
+        std::fs::remove_file(&segs[1].1).unwrap();
+        let err = verify_segments(lb.path(), "system")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected") || err.contains("prev"), "{err}");
+    }
+
+    #[test]
+    fn a_stop_between_cut_and_next_entry_is_recovered() {
+        let d = tempfile::tempdir().unwrap();
+        let mut lb = rotating(d.path(), LogKind::System, None);
+        add(&mut lb, 9);
+        let n = lb.len();
+        drop(lb);
+        // as if the process stopped right after renaming the active file
+        let active = d.path().join("system.log");
+        std::fs::rename(&active, d.path().join("system.log.7")).unwrap();
+        let mut lb = rotating(d.path(), LogKind::System, None);
+        assert_eq!(lb.len(), n, "head recovered from the newest segment");
+        add(&mut lb, 1);
+        assert_eq!(read_entries(lb.path()).unwrap()[0].event, ROTATED_EVENT);
+        let v = verify_segments(lb.path(), "system").unwrap();
+        assert_eq!((v.first_seq, v.entries), (0, n + 2));
     }
 
     #[test]

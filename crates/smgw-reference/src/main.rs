@@ -208,7 +208,14 @@ fn run(cmd: Cmd, cfg: Config) -> Result<ExitCode, Box<dyn std::error::Error>> {
             let mut ok = true;
             for (label, r) in logbook::verify_dir(&cfg.gateway.data_dir.join(LOG_DIR))? {
                 match r {
-                    Ok(v) => println!("{label}: ok, {} entries, head {}", v.entries, v.head),
+                    Ok(v) if v.first_seq == 0 => {
+                        println!("{label}: ok, {} entries, head {}", v.entries, v.head)
+                    }
+                    Ok(v) => println!(
+                        "{label}: ok, {} entries from entry {} on (older segments deleted by \
+                         rotation), {} segments, head {}",
+                        v.entries, v.first_seq, v.segments, v.head
+                    ),
                     Err(e) => {
                         ok = false;
                         println!("{label}: BROKEN: {e}");
