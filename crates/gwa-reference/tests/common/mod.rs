@@ -426,6 +426,21 @@ pub fn import_reference_into(
     } else {
         panic!("register each vendor once per test");
     }
+    let path = write_signed_manifest(dir, &key, vendor, pen, version, files);
+    gwa_reference::manifest::import(storage, &path, 2).unwrap();
+}
+
+/// Writes `<vendor>-<version>.json` (product SMGW-X, SHA-256 of `files`) and its detached
+/// signature by `key` into `dir`; returns the manifest's path.
+#[allow(dead_code)]
+pub fn write_signed_manifest(
+    dir: &std::path::Path,
+    key: &PrivateKey,
+    vendor: &str,
+    pen: u32,
+    version: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> std::path::PathBuf {
     let mut obj = serde_json::Map::new();
     for (p, c) in files {
         obj.insert(p.clone(), hex::encode(sha2::Sha256::digest(c)).into());
@@ -442,7 +457,7 @@ pub fn import_reference_into(
         key.sign(text.as_bytes()).unwrap(),
     )
     .unwrap();
-    gwa_reference::manifest::import(storage, &path, 2).unwrap();
+    path
 }
 
 pub fn client(pki: &DevPki, leaf: &tnc_ift_tls_bsi::pki::Issued, trust: &DevPki) -> Client {

@@ -655,7 +655,6 @@ pub fn import_reference_cli(
     version: &str,
     files: &std::collections::BTreeMap<String, Vec<u8>>,
 ) {
-    use sha2::Digest;
     use smgw_gwa_admin::{Curve as AdminCurve, PrivateKey};
     let key = PrivateKey::generate(AdminCurve::P256).unwrap();
     let pub_path = dir.join(format!("{vendor}.pub"));
@@ -672,22 +671,7 @@ pub fn import_reference_cli(
             &pen.to_string(),
         ],
     );
-    let mut obj = serde_json::Map::new();
-    for (p, c) in files {
-        obj.insert(p.clone(), hex::encode(sha2::Sha256::digest(c)).into());
-    }
-    let text = serde_json::to_string_pretty(&serde_json::json!({
-        "format": 1, "vendor": vendor, "vendor_pen": pen, "product": "SMGW-X",
-        "firmware_version": version, "algorithm": "sha256", "files": obj,
-    }))
-    .unwrap();
-    let m = dir.join(format!("{vendor}-{version}.json"));
-    std::fs::write(&m, &text).unwrap();
-    std::fs::write(
-        format!("{}.sig", m.display()),
-        key.sign(text.as_bytes()).unwrap(),
-    )
-    .unwrap();
+    let m = crate::common::write_signed_manifest(dir, &key, vendor, pen, version, files);
     let out = gwa_ok(bin, config, &["reference", "import", m.to_str().unwrap()]);
     assert!(out.contains("imported"), "{out}");
 }
