@@ -504,82 +504,158 @@ pub(crate) const ASSESSMENT_COLS: &str = "id, gateway_id, started_ms, finished_m
      product, firmware, peer_addr, tls, uid, connection_id";
 pub(crate) const LOG_COLS: &str = "id, assessment_id, gateway_id, time_ms, level, event, detail";
 
-/// Decodes the stored text columns of a gateway (profile JSON, verdict name).
-pub(crate) fn decode_gateway_text(
-    profile_json: Option<String>,
-    verdict: Option<String>,
-) -> std::result::Result<(Option<TncProfile>, Option<Verdict>), String> {
-    let profile = match profile_json {
-        Some(s) => Some(
-            serde_json::from_str::<TncProfile>(&s)
-                .map_err(|e| format!("stored profile is not valid JSON ({e})"))?,
-        ),
-        None => None,
-    };
-    let verdict = match verdict {
-        Some(v) => {
-            Some(Verdict::parse(&v).ok_or_else(|| format!("unexpected stored verdict {v:?}"))?)
-        }
-        None => None,
-    };
-    Ok((profile, verdict))
+pub(crate) const MANUFACTURER_COLS: &str = "name, pen, public_key_pem, added_ms";
+
+/// Column access of a result row, implemented by each backend's row type, so that every row
+/// layout (the `*_COLS` lists above) is decoded in one place. Errors are messages; each
+/// backend wraps them in its own error.
+pub(crate) trait Columns {
+    /// A TEXT column.
+    fn text(&self, i: usize) -> std::result::Result<String, String>;
+    /// A nullable TEXT column.
+    fn opt_text(&self, i: usize) -> std::result::Result<Option<String>, String>;
+    /// An INTEGER/BIGINT column.
+    fn int(&self, i: usize) -> std::result::Result<i64, String>;
+    /// A nullable INTEGER/BIGINT column.
+    fn opt_int(&self, i: usize) -> std::result::Result<Option<i64>, String>;
 }
 
-/// An assessment row as stored (columns in [`ASSESSMENT_COLS`] order), before decoding.
-pub(crate) struct RawAssessment {
-    pub id: i64,
-    pub gateway_id: String,
-    pub started_ms: i64,
-    pub finished_ms: i64,
-    pub recommendation: String,
-    pub evaluation: String,
-    pub verdict: String,
-    pub reasons_json: String,
-    pub imv_json: String,
-    pub measurement_json: String,
-    pub vendor: Option<String>,
-    pub product: Option<String>,
-    pub firmware: Option<String>,
-    pub peer_addr: Option<String>,
-    pub tls: Option<String>,
-    pub uid: Option<String>,
-    pub connection_id: Option<String>,
+fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> std::result::Result<T, String> {
+    serde_json::from_str(s).map_err(|e| format!("stored {what} is not valid JSON ({e})"))
 }
 
-impl RawAssessment {
-    /// Decodes the verdict and the JSON columns (the logbook stays empty).
-    pub(crate) fn decode(self) -> std::result::Result<AssessmentRecord, String> {
-        fn json<T: serde::de::DeserializeOwned>(
-            what: &str,
-            s: &str,
-        ) -> std::result::Result<T, String> {
-            serde_json::from_str(s).map_err(|e| format!("stored {what} is not valid JSON ({e})"))
-        }
-        Ok(AssessmentRecord {
-            id: self.id,
-            data: NewAssessment {
-                // rows written before schema version 2 have no uid
-                uid: self.uid.unwrap_or_default(),
-                connection_id: self.connection_id,
-                gateway_id: self.gateway_id,
-                started_ms: self.started_ms,
-                finished_ms: self.finished_ms,
-                recommendation: self.recommendation,
-                evaluation: self.evaluation,
-                verdict: Verdict::parse(&self.verdict)
-                    .ok_or_else(|| format!("unexpected stored verdict {:?}", self.verdict))?,
-                reasons: json("reasons", &self.reasons_json)?,
-                imv_verdicts: json("verifier verdicts", &self.imv_json)?,
-                measurement: json("measurement", &self.measurement_json)?,
-                vendor: self.vendor,
-                product: self.product,
-                firmware: self.firmware,
-                peer_addr: self.peer_addr,
-                tls: self.tls,
-                log: Vec::new(),
-            },
-        })
+fn verdict(v: &str) -> std::result::Result<Verdict, String> {
+    Verdict::parse(v).ok_or_else(|| format!("unexpected stored verdict {v:?}"))
+}
+
+/// A row in [`GATEWAY_COLS`] order.
+pub(crate) fn gateway_from(r: &impl Columns) -> std::result::Result<GatewayRecord, String> {
+    Ok(GatewayRecord {
+        id: r.text(0)?,
+        vendor: r.opt_text(1)?,
+        product: r.opt_text(2)?,
+        firmware: r.opt_text(3)?,
+        profile: match r.opt_text(4)? {
+            Some(s) => Some(json::<TncProfile>("profile", &s)?),
+            None => None,
+        },
+        wake_addr: r.opt_text(5)?,
+        first_seen_ms: r.int(6)?,
+        last_seen_ms: r.opt_int(7)?,
+        last_assessed_ms: r.opt_int(8)?,
+        last_verdict: r.opt_text(9)?.map(|v| verdict(&v)).transpose()?,
+        last_assessment_id: r.opt_int(10)?,
+    })
+}
+
+/// A row in [`ASSESSMENT_COLS`] order (the logbook stays empty).
+pub(crate) fn assessment_from(r: &impl Columns) -> std::result::Result<AssessmentRecord, String> {
+    Ok(AssessmentRecord {
+        id: r.int(0)?,
+        data: NewAssessment {
+            gateway_id: r.text(1)?,
+            started_ms: r.int(2)?,
+            finished_ms: r.int(3)?,
+            recommendation: r.text(4)?,
+            evaluation: r.text(5)?,
+            verdict: verdict(&r.text(6)?)?,
+            reasons: json("reasons", &r.text(7)?)?,
+            imv_verdicts: json("verifier verdicts", &r.text(8)?)?,
+            measurement: json("measurement", &r.text(9)?)?,
+            vendor: r.opt_text(10)?,
+            product: r.opt_text(11)?,
+            firmware: r.opt_text(12)?,
+            peer_addr: r.opt_text(13)?,
+            tls: r.opt_text(14)?,
+            // rows written before SQLite schema version 2 have no uid
+            uid: r.opt_text(15)?.unwrap_or_default(),
+            connection_id: r.opt_text(16)?,
+            log: Vec::new(),
+        },
+    })
+}
+
+/// A row in [`LOG_COLS`] order.
+pub(crate) fn log_from(r: &impl Columns) -> std::result::Result<LogRecord, String> {
+    let level = r.text(4)?;
+    Ok(LogRecord {
+        id: r.int(0)?,
+        assessment_id: r.opt_int(1)?,
+        gateway_id: r.opt_text(2)?,
+        entry: LogEntry {
+            time_ms: r.int(3)?,
+            level: LogLevel::parse(&level)
+                .ok_or_else(|| format!("unexpected stored log level {level:?}"))?,
+            event: r.text(5)?,
+            detail: r.text(6)?,
+        },
+    })
+}
+
+/// A row in [`MANUFACTURER_COLS`] order.
+pub(crate) fn manufacturer_from(r: &impl Columns) -> std::result::Result<Manufacturer, String> {
+    let pen = r.int(1)?;
+    Ok(Manufacturer {
+        name: r.text(0)?,
+        pen: u32::try_from(pen).map_err(|_| format!("stored PEN {pen} is out of range"))?,
+        public_key_pem: r.text(2)?,
+        added_ms: r.int(3)?,
+    })
+}
+
+/// `(verdict, count)` of a `GROUP BY verdict` row.
+pub(crate) fn verdict_count_from(r: &impl Columns) -> std::result::Result<(Verdict, u64), String> {
+    Ok((verdict(&r.text(0)?)?, u64::try_from(r.int(1)?).unwrap_or(0)))
+}
+
+/// After an insert that changed nothing: the same registration again is a no-op; another key,
+/// name or PEN is a conflict (`existing`: the rows holding the name or the PEN).
+pub(crate) fn same_manufacturer_or_conflict(
+    m: &Manufacturer,
+    existing: &[Manufacturer],
+) -> Result<()> {
+    if let [one] = existing
+        && one.name == m.name
+        && one.pen == m.pen
+        && one.public_key_pem == m.public_key_pem
+    {
+        return Ok(());
     }
+    let other = existing
+        .first()
+        .map_or(m.name.as_str(), |o| o.name.as_str());
+    Err(GwaError::Conflict(format!(
+        "manufacturer {other:?} already holds the name {:?} or PEN {}; keys are not replaced \
+         silently",
+        m.name, m.pen
+    )))
+}
+
+/// After a profile write that changed nothing: the same revision with the same content again
+/// is a no-op; anything else is a conflict.
+pub(crate) fn same_profile_or_conflict(
+    id: &str,
+    revision: i64,
+    json: &str,
+    old_revision: Option<i64>,
+    old_json: Option<&str>,
+) -> Result<()> {
+    if old_revision == Some(revision) && old_json == Some(json) {
+        return Ok(());
+    }
+    Err(GwaError::Conflict(format!(
+        "gateway {id} already has profile revision {}; set a higher revision",
+        old_revision.unwrap_or_default()
+    )))
+}
+
+/// Another manifest for a firmware version whose reference values are stored.
+pub(crate) fn manifest_conflict(set: &ReferenceSet, existing_sha256: &str) -> GwaError {
+    GwaError::Conflict(format!(
+        "reference values for {} {} firmware {} are already imported (manifest sha256 \
+         {existing_sha256}); a firmware version is immutable, give the new build a new version",
+        set.vendor, set.product, set.firmware_version
+    ))
 }
 
 /// The JSON columns of an assessment.

@@ -26,9 +26,11 @@ use tokio_postgres::{NoTls, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
-    ASSESSMENT_COLS, AssessmentJson, AssessmentRecord, DigestAlgorithm, FleetCounts, GATEWAY_COLS,
-    GatewayRecord, LOG_COLS, LogEntry, LogLevel, LogRecord, Manufacturer, NewAssessment,
-    RawAssessment, ReferenceSet, Storage, Verdict, decode_gateway_text,
+    ASSESSMENT_COLS, AssessmentJson, AssessmentRecord, Columns, DigestAlgorithm, FleetCounts,
+    GATEWAY_COLS, GatewayRecord, LOG_COLS, LogEntry, LogRecord, MANUFACTURER_COLS, Manufacturer,
+    NewAssessment, ReferenceSet, Storage, Verdict, assessment_from, gateway_from, log_from,
+    manifest_conflict, manufacturer_from, same_manufacturer_or_conflict, same_profile_or_conflict,
+    verdict_count_from,
 };
 use crate::{GwaError, Result};
 
@@ -332,73 +334,39 @@ impl PgStorage {
     }
 }
 
+impl Columns for Row {
+    fn text(&self, i: usize) -> std::result::Result<String, String> {
+        self.try_get(i).map_err(|e| describe(&e))
+    }
+    fn opt_text(&self, i: usize) -> std::result::Result<Option<String>, String> {
+        self.try_get(i).map_err(|e| describe(&e))
+    }
+    fn int(&self, i: usize) -> std::result::Result<i64, String> {
+        self.try_get(i).map_err(|e| describe(&e))
+    }
+    fn opt_int(&self, i: usize) -> std::result::Result<Option<i64>, String> {
+        self.try_get(i).map_err(|e| describe(&e))
+    }
+}
+
 fn gateway_row(r: &Row) -> Attempt<GatewayRecord> {
-    let (profile, last_verdict) =
-        decode_gateway_text(r.try_get(4)?, r.try_get(9)?).map_err(PgErr::bad)?;
-    Ok(GatewayRecord {
-        id: r.try_get(0)?,
-        vendor: r.try_get(1)?,
-        product: r.try_get(2)?,
-        firmware: r.try_get(3)?,
-        profile,
-        wake_addr: r.try_get(5)?,
-        first_seen_ms: r.try_get(6)?,
-        last_seen_ms: r.try_get(7)?,
-        last_assessed_ms: r.try_get(8)?,
-        last_verdict,
-        last_assessment_id: r.try_get(10)?,
-    })
+    gateway_from(r).map_err(PgErr::bad)
 }
 
 fn log_row(r: &Row) -> Attempt<LogRecord> {
-    let level: String = r.try_get(4)?;
-    Ok(LogRecord {
-        id: r.try_get(0)?,
-        assessment_id: r.try_get(1)?,
-        gateway_id: r.try_get(2)?,
-        entry: LogEntry {
-            time_ms: r.try_get(3)?,
-            level: LogLevel::parse(&level)
-                .ok_or_else(|| PgErr::bad(format!("unexpected stored log level {level:?}")))?,
-            event: r.try_get(5)?,
-            detail: r.try_get(6)?,
-        },
-    })
+    log_from(r).map_err(PgErr::bad)
 }
 
 fn assessment_row(r: &Row) -> Attempt<AssessmentRecord> {
-    RawAssessment {
-        id: r.try_get(0)?,
-        gateway_id: r.try_get(1)?,
-        started_ms: r.try_get(2)?,
-        finished_ms: r.try_get(3)?,
-        recommendation: r.try_get(4)?,
-        evaluation: r.try_get(5)?,
-        verdict: r.try_get(6)?,
-        reasons_json: r.try_get(7)?,
-        imv_json: r.try_get(8)?,
-        measurement_json: r.try_get(9)?,
-        vendor: r.try_get(10)?,
-        product: r.try_get(11)?,
-        firmware: r.try_get(12)?,
-        peer_addr: r.try_get(13)?,
-        tls: r.try_get(14)?,
-        uid: r.try_get(15)?,
-        connection_id: r.try_get(16)?,
-    }
-    .decode()
-    .map_err(PgErr::bad)
+    assessment_from(r).map_err(PgErr::bad)
 }
 
 fn manufacturer_row(r: &Row) -> Attempt<Manufacturer> {
-    let pen: i64 = r.try_get(1)?;
-    Ok(Manufacturer {
-        name: r.try_get(0)?,
-        pen: u32::try_from(pen)
-            .map_err(|_| PgErr::bad(format!("stored PEN {pen} is out of range")))?,
-        public_key_pem: r.try_get(2)?,
-        added_ms: r.try_get(3)?,
-    })
+    manufacturer_from(r).map_err(PgErr::bad)
+}
+
+fn verdict_count_row(r: &Row) -> Attempt<(Verdict, u64)> {
+    verdict_count_from(r).map_err(PgErr::bad)
 }
 
 fn count(r: &Row, idx: usize) -> Attempt<u64> {
@@ -569,13 +537,13 @@ impl Storage for PgStorage {
                     .await?;
                 let old: Option<i64> = row.try_get(0)?;
                 let old_json: Option<String> = row.try_get(1)?;
-                if old == Some(revision) && old_json.as_deref() == Some(json.as_str()) {
-                    return Ok(()); // the same write again
-                }
-                Err(PgErr::permanent(GwaError::Conflict(format!(
-                    "gateway {id} already has profile revision {}; set a higher revision",
-                    old.unwrap_or_default()
-                ))))
+                Ok(same_profile_or_conflict(
+                    &id,
+                    revision,
+                    &json,
+                    old,
+                    old_json.as_deref(),
+                )?)
             }
         })
     }
@@ -771,14 +739,7 @@ impl Storage for PgStorage {
                     &[],
                 )
                 .await?;
-            rows.iter()
-                .map(|r| {
-                    let v: String = r.try_get(0)?;
-                    let verdict = Verdict::parse(&v)
-                        .ok_or_else(|| PgErr::bad(format!("unexpected stored verdict {v:?}")))?;
-                    Ok((verdict, count(r, 1)?))
-                })
-                .collect()
+            rows.iter().map(verdict_count_row).collect()
         })
     }
 
@@ -802,13 +763,10 @@ impl Storage for PgStorage {
                     &[],
                 )
                 .await?;
-            let mut by_last_verdict = Vec::new();
-            for r in &rows {
-                let v: String = r.try_get(0)?;
-                let verdict = Verdict::parse(&v)
-                    .ok_or_else(|| PgErr::bad(format!("unexpected stored verdict {v:?}")))?;
-                by_last_verdict.push((verdict, count(r, 1)?));
-            }
+            let by_last_verdict = rows
+                .iter()
+                .map(verdict_count_row)
+                .collect::<Attempt<Vec<_>>>()?;
             Ok(FleetCounts {
                 gateways: count(&head, 0)?,
                 stale: count(&head, 1)?,
@@ -834,30 +792,16 @@ impl Storage for PgStorage {
                 if n == 1 {
                     return Ok(());
                 }
-                let rows = c
-                    .query(
-                        "SELECT name, pen, public_key_pem, added_ms FROM manufacturers
-                         WHERE name = $1 OR pen = $2",
-                        &[&m.name, &i64::from(m.pen)],
-                    )
-                    .await?;
-                let existing = rows
+                let sql = format!(
+                    "SELECT {MANUFACTURER_COLS} FROM manufacturers WHERE name = $1 OR pen = $2"
+                );
+                let existing = c
+                    .query(&sql, &[&m.name, &i64::from(m.pen)])
+                    .await?
                     .iter()
                     .map(manufacturer_row)
                     .collect::<Attempt<Vec<_>>>()?;
-                if let [one] = existing.as_slice()
-                    && one.name == m.name
-                    && one.pen == m.pen
-                    && one.public_key_pem == m.public_key_pem
-                {
-                    return Ok(()); // the same registration again
-                }
-                let other = existing.first().map_or(m.name.clone(), |o| o.name.clone());
-                Err(PgErr::permanent(GwaError::Conflict(format!(
-                    "manufacturer {other:?} already holds the name {:?} or PEN {}; keys are not \
-                     replaced silently",
-                    m.name, m.pen
-                ))))
+                Ok(same_manufacturer_or_conflict(&m, &existing)?)
             }
         })
     }
@@ -870,7 +814,7 @@ impl Storage for PgStorage {
                 let c = pool.get().await?;
                 match c
                     .query_opt(
-                        "SELECT name, pen, public_key_pem, added_ms FROM manufacturers WHERE name = $1",
+                        &format!("SELECT {MANUFACTURER_COLS} FROM manufacturers WHERE name = $1"),
                         &[&name],
                     )
                     .await?
@@ -886,7 +830,7 @@ impl Storage for PgStorage {
         self.run(true, |pool| async move {
             let c = pool.get().await?;
             c.query(
-                "SELECT name, pen, public_key_pem, added_ms FROM manufacturers ORDER BY name",
+                &format!("SELECT {MANUFACTURER_COLS} FROM manufacturers ORDER BY name"),
                 &[],
             )
             .await?
@@ -939,12 +883,7 @@ impl Storage for PgStorage {
                     if existing == hash {
                         return Ok(row.try_get(0)?); // the same manifest again
                     }
-                    return Err(PgErr::permanent(GwaError::Conflict(format!(
-                        "reference values for {} {} firmware {} are already imported (manifest \
-                         sha256 {existing}); a firmware version is immutable, give the new \
-                         build a new version",
-                        set.vendor, set.product, set.firmware_version
-                    ))));
+                    return Err(PgErr::permanent(manifest_conflict(&set, &existing)));
                 };
                 let id: i64 = row.try_get(0)?;
                 let paths: Vec<&str> = set.files.iter().map(|f| f.0.as_str()).collect();

@@ -7,9 +7,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use smgw_gwa_admin::TncProfile;
 
 use super::{
-    ASSESSMENT_COLS, AssessmentJson, AssessmentRecord, DigestAlgorithm, FleetCounts, GATEWAY_COLS,
-    GatewayRecord, LOG_COLS, LogEntry, LogLevel, LogRecord, Manufacturer, NewAssessment,
-    RawAssessment, ReferenceSet, Storage, Verdict, decode_gateway_text,
+    ASSESSMENT_COLS, AssessmentJson, AssessmentRecord, Columns, DigestAlgorithm, FleetCounts,
+    GATEWAY_COLS, GatewayRecord, LOG_COLS, LogEntry, LogRecord, MANUFACTURER_COLS, Manufacturer,
+    NewAssessment, ReferenceSet, Storage, Verdict, assessment_from, gateway_from, log_from,
+    manifest_conflict, manufacturer_from, same_manufacturer_or_conflict, same_profile_or_conflict,
+    verdict_count_from,
 };
 use crate::{GwaError, Result};
 
@@ -38,69 +40,46 @@ fn bad_row(what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
-fn gateway_row(row: &Row<'_>) -> rusqlite::Result<GatewayRecord> {
-    let (profile, last_verdict) =
-        decode_gateway_text(row.get(4)?, row.get(9)?).map_err(|e| bad_value(4, e))?;
-    Ok(GatewayRecord {
-        id: row.get(0)?,
-        vendor: row.get(1)?,
-        product: row.get(2)?,
-        firmware: row.get(3)?,
-        profile,
-        wake_addr: row.get(5)?,
-        first_seen_ms: row.get(6)?,
-        last_seen_ms: row.get(7)?,
-        last_assessed_ms: row.get(8)?,
-        last_verdict,
-        last_assessment_id: row.get(10)?,
+impl Columns for Row<'_> {
+    fn text(&self, i: usize) -> std::result::Result<String, String> {
+        self.get(i).map_err(|e| e.to_string())
+    }
+    fn opt_text(&self, i: usize) -> std::result::Result<Option<String>, String> {
+        self.get(i).map_err(|e| e.to_string())
+    }
+    fn int(&self, i: usize) -> std::result::Result<i64, String> {
+        self.get(i).map_err(|e| e.to_string())
+    }
+    fn opt_int(&self, i: usize) -> std::result::Result<Option<i64>, String> {
+        self.get(i).map_err(|e| e.to_string())
+    }
+}
+
+/// A shared row decoder's result as rusqlite wants it from a row mapper.
+fn decoded<T>(r: std::result::Result<T, String>) -> rusqlite::Result<T> {
+    r.map_err(|message| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, message.into())
     })
 }
 
-fn bad_value(idx: usize, message: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, message.into())
+fn gateway_row(row: &Row<'_>) -> rusqlite::Result<GatewayRecord> {
+    decoded(gateway_from(row))
 }
 
 fn assessment_row(row: &Row<'_>) -> rusqlite::Result<AssessmentRecord> {
-    RawAssessment {
-        id: row.get(0)?,
-        gateway_id: row.get(1)?,
-        started_ms: row.get(2)?,
-        finished_ms: row.get(3)?,
-        recommendation: row.get(4)?,
-        evaluation: row.get(5)?,
-        verdict: row.get(6)?,
-        reasons_json: row.get(7)?,
-        imv_json: row.get(8)?,
-        measurement_json: row.get(9)?,
-        vendor: row.get(10)?,
-        product: row.get(11)?,
-        firmware: row.get(12)?,
-        peer_addr: row.get(13)?,
-        tls: row.get(14)?,
-        uid: row.get(15)?,
-        connection_id: row.get(16)?,
-    }
-    .decode()
-    .map_err(|e| bad_value(6, e))
+    decoded(assessment_from(row))
+}
+
+fn log_row(row: &Row<'_>) -> rusqlite::Result<LogRecord> {
+    decoded(log_from(row))
+}
+
+fn manufacturer_row(row: &Row<'_>) -> rusqlite::Result<Manufacturer> {
+    decoded(manufacturer_from(row))
 }
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
-}
-
-fn log_row(row: &Row<'_>) -> rusqlite::Result<LogRecord> {
-    let level: String = row.get(4)?;
-    Ok(LogRecord {
-        id: row.get(0)?,
-        assessment_id: row.get(1)?,
-        gateway_id: row.get(2)?,
-        entry: LogEntry {
-            time_ms: row.get(3)?,
-            level: LogLevel::parse(&level).ok_or_else(|| bad_row("log level", &level))?,
-            event: row.get(5)?,
-            detail: row.get(6)?,
-        },
-    })
 }
 
 impl SqliteStorage {
@@ -234,13 +213,7 @@ impl Storage for SqliteStorage {
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        if old == Some(revision) && old_json.as_deref() == Some(json.as_str()) {
-            return Ok(()); // the same write again
-        }
-        Err(GwaError::Conflict(format!(
-            "gateway {id} already has profile revision {}; set a higher revision",
-            old.unwrap_or_default()
-        )))
+        same_profile_or_conflict(id, revision, &json, old, old_json.as_deref())
     }
 
     fn set_wake_addr(&self, id: &str, addr: &str, now_ms: i64) -> Result<()> {
@@ -395,14 +368,7 @@ impl Storage for SqliteStorage {
     fn verdict_counts(&self) -> Result<Vec<(Verdict, u64)>> {
         let conn = self.conn();
         let mut st = conn.prepare("SELECT verdict, COUNT(*) FROM assessments GROUP BY verdict")?;
-        let rows = st.query_map([], |r| {
-            let v: String = r.get(0)?;
-            let n: i64 = r.get(1)?;
-            Ok((
-                Verdict::parse(&v).ok_or_else(|| bad_row("verdict", &v))?,
-                n.max(0) as u64,
-            ))
-        })?;
+        let rows = st.query_map([], |r| decoded(verdict_count_from(r)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -421,14 +387,7 @@ impl Storage for SqliteStorage {
              WHERE last_verdict IS NOT NULL GROUP BY last_verdict ORDER BY last_verdict",
         )?;
         let by_last_verdict = st
-            .query_map([], |r| {
-                let v: String = r.get(0)?;
-                let n: i64 = r.get(1)?;
-                Ok((
-                    Verdict::parse(&v).ok_or_else(|| bad_row("verdict", &v))?,
-                    count(n),
-                ))
-            })?
+            .query_map([], |r| decoded(verdict_count_from(r)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(FleetCounts {
             gateways: count(gateways),
@@ -448,60 +407,32 @@ impl Storage for SqliteStorage {
         if n == 1 {
             return Ok(());
         }
-        let mut st = conn.prepare(
-            "SELECT name, pen, public_key_pem FROM manufacturers WHERE name = ?1 OR pen = ?2",
-        )?;
-        let existing: Vec<(String, u32, String)> = st
-            .query_map(params![m.name, m.pen], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
+        let mut st = conn.prepare(&format!(
+            "SELECT {MANUFACTURER_COLS} FROM manufacturers WHERE name = ?1 OR pen = ?2"
+        ))?;
+        let existing: Vec<Manufacturer> = st
+            .query_map(params![m.name, m.pen], manufacturer_row)?
             .collect::<rusqlite::Result<_>>()?;
-        if let [(name, pen, key)] = existing.as_slice()
-            && *name == m.name
-            && *pen == m.pen
-            && *key == m.public_key_pem
-        {
-            return Ok(()); // the same registration again
-        }
-        let other = existing.first().map_or(m.name.clone(), |o| o.0.clone());
-        Err(GwaError::Conflict(format!(
-            "manufacturer {other:?} already holds the name {:?} or PEN {}; keys are not \
-             replaced silently",
-            m.name, m.pen
-        )))
+        same_manufacturer_or_conflict(m, &existing)
     }
 
     fn manufacturer(&self, name: &str) -> Result<Option<Manufacturer>> {
         Ok(self
             .conn()
             .query_row(
-                "SELECT name, pen, public_key_pem, added_ms FROM manufacturers WHERE name = ?1",
+                &format!("SELECT {MANUFACTURER_COLS} FROM manufacturers WHERE name = ?1"),
                 [name],
-                |r| {
-                    Ok(Manufacturer {
-                        name: r.get(0)?,
-                        pen: r.get(1)?,
-                        public_key_pem: r.get(2)?,
-                        added_ms: r.get(3)?,
-                    })
-                },
+                manufacturer_row,
             )
             .optional()?)
     }
 
     fn manufacturers(&self) -> Result<Vec<Manufacturer>> {
         let conn = self.conn();
-        let mut st = conn.prepare(
-            "SELECT name, pen, public_key_pem, added_ms FROM manufacturers ORDER BY name",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok(Manufacturer {
-                name: r.get(0)?,
-                pen: r.get(1)?,
-                public_key_pem: r.get(2)?,
-                added_ms: r.get(3)?,
-            })
-        })?;
+        let mut st = conn.prepare(&format!(
+            "SELECT {MANUFACTURER_COLS} FROM manufacturers ORDER BY name"
+        ))?;
+        let rows = st.query_map([], manufacturer_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -513,27 +444,19 @@ impl Storage for SqliteStorage {
     ) -> Result<i64> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let existing: Option<String> = tx
+        let existing: Option<(i64, String)> = tx
             .query_row(
-                "SELECT manifest_sha256 FROM firmware WHERE vendor_pen = ?1 AND product = ?2 AND version = ?3",
+                "SELECT id, manifest_sha256 FROM firmware
+                 WHERE vendor_pen = ?1 AND product = ?2 AND version = ?3",
                 params![set.vendor_pen, set.product, set.firmware_version],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some(h) = existing {
+        if let Some((id, h)) = existing {
             if h == manifest_sha256 {
-                // the same manifest again
-                return Ok(tx.query_row(
-                    "SELECT id FROM firmware WHERE vendor_pen = ?1 AND product = ?2 AND version = ?3",
-                    params![set.vendor_pen, set.product, set.firmware_version],
-                    |r| r.get(0),
-                )?);
+                return Ok(id); // the same manifest again
             }
-            return Err(GwaError::Conflict(format!(
-                "reference values for {} {} firmware {} are already imported (manifest sha256 {h}); \
-                 a firmware version is immutable, give the new build a new version",
-                set.vendor, set.product, set.firmware_version
-            )));
+            return Err(manifest_conflict(set, &h));
         }
         tx.execute(
             "INSERT INTO firmware (vendor, vendor_pen, product, version, algorithm, manifest_sha256, imported_ms)
