@@ -121,7 +121,7 @@ impl Api {
         let r: Result<Response> = (|| {
             Ok(match segs.as_slice() {
                 // a load balancer takes an instance out when its database is gone
-                ["healthz"] => match self.storage.check_schema() {
+                ["healthz"] => match self.storage.health() {
                     Ok(_) => Response {
                         status: 200,
                         content_type: "text/plain",

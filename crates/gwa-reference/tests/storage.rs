@@ -179,8 +179,10 @@ fn schema_is_created_once_and_checked(d: &Db) {
         db.check_schema(),
         Err(GwaError::NotInitialised(_))
     ));
+    assert!(db.health().is_err(), "not healthy before init");
     let v = d.schema_version();
     assert_eq!(db.init().unwrap(), v);
+    db.health().unwrap();
     assert_eq!(db.init().unwrap(), v, "init is idempotent");
     assert_eq!(db.check_schema().unwrap(), v);
     // two instances starting at once both succeed

@@ -443,6 +443,12 @@ pub trait Storage: Send + Sync {
     fn init(&self) -> Result<u32>;
     /// Fails with [`GwaError::NotInitialised`](crate::GwaError::NotInitialised) unless `init` ran.
     fn check_schema(&self) -> Result<u32>;
+    /// Whether the store can be used now (for `/healthz`). By default a schema check; a
+    /// pooled backend may answer from its recent successful calls, so that a health check
+    /// under load does not queue for a connection behind the assessments.
+    fn health(&self) -> Result<()> {
+        self.check_schema().map(|_| ())
+    }
 
     /// Records that a gateway connected (creates it on first contact).
     fn gateway_seen(&self, id: &str, now_ms: i64) -> Result<()>;

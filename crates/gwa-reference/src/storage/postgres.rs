@@ -192,6 +192,8 @@ pub(crate) fn redact(url: &str) -> String {
 /// [`Storage`] in a PostgreSQL database shared by several GWA instances.
 pub struct PgStorage {
     pool: Pool,
+    /// Unix ms of the last call that succeeded (for [`Storage::health`]).
+    last_ok_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// The runtime the pool's connections run on (taken out in `drop`).
     rt: Option<tokio::runtime::Runtime>,
     handle: tokio::runtime::Handle,
@@ -289,6 +291,7 @@ impl PgStorage {
             .map_err(|e| GwaError::Postgres(format!("cannot build the connection pool: {e}")))?;
         Ok(Self {
             pool,
+            last_ok_ms: Default::default(),
             handle: rt.handle().clone(),
             rt: Some(rt),
             name,
@@ -309,6 +312,7 @@ impl PgStorage {
         Fut: Future<Output = Attempt<T>> + Send,
     {
         let pool = self.pool.clone();
+        let last_ok = self.last_ok_ms.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.handle.spawn(async move {
             let mut attempt = 1;
@@ -322,6 +326,9 @@ impl PgStorage {
                     other => break other.map_err(|e| e.err),
                 }
             };
+            if result.is_ok() {
+                last_ok.store(crate::time::now_ms(), std::sync::atomic::Ordering::Relaxed);
+            }
             let _ = tx.send(result);
         });
         rx.recv_timeout(CALL_TIMEOUT).map_err(|_| {
@@ -392,7 +399,18 @@ async fn schema_version(c: &impl deadpool_postgres::GenericClient) -> Attempt<u3
     Ok(v.map_or(0, |v| u32::try_from(v).unwrap_or(0)))
 }
 
+/// A call that succeeded this recently makes [`Storage::health`] answer without a query.
+const HEALTHY_FOR_MS: i64 = 5_000;
+
 impl Storage for PgStorage {
+    fn health(&self) -> Result<()> {
+        let last = self.last_ok_ms.load(std::sync::atomic::Ordering::Relaxed);
+        if crate::time::now_ms().saturating_sub(last) < HEALTHY_FOR_MS {
+            return Ok(());
+        }
+        self.check_schema().map(|_| ())
+    }
+
     fn init(&self) -> Result<u32> {
         self.run(true, |pool| async move {
             let mut c = pool.get().await?;
