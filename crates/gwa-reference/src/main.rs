@@ -29,7 +29,15 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(text) => {
             if !text.is_empty() {
-                println!("{text}");
+                // one write; a reader that stops early (`| grep -q`, `| head`) is not an error
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush())
+                    && e.kind() != std::io::ErrorKind::BrokenPipe
+                {
+                    eprintln!("error: cannot write the output: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
             }
             std::process::ExitCode::SUCCESS
         }
